@@ -1,0 +1,401 @@
+"""The model table: every Mistral model on Bedrock, as data.
+
+Everything model-specific (API format, limits, defaults, capabilities) is read from here, so no other
+module branches on model-id substrings. Cross-region inference profiles and ARNs resolve to a base row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Literal
+
+from bedrock_mistral.errors import UnknownModelError
+
+Api = Literal["invoke", "converse"]
+API_NAMES: tuple[str, ...] = ("invoke", "converse")
+
+
+class BodyFormat(str, Enum):
+    """InvokeModel body formats Mistral models accept."""
+
+    TEXT_COMPLETION = "text_completion"
+    CHAT_COMPLETION = "chat_completion"
+
+
+@dataclass(frozen=True)
+class Range:
+    """An inclusive numeric range and the default Bedrock applies when the parameter is absent."""
+
+    minimum: float
+    maximum: float
+    default: float | None = None
+
+    def contains(self, value: float) -> bool:
+        return self.minimum <= value <= self.maximum
+
+    def describe(self) -> str:
+        lo = int(self.minimum) if float(self.minimum).is_integer() else self.minimum
+        hi = int(self.maximum) if float(self.maximum).is_integer() else self.maximum
+        return f"{lo} to {hi}"
+
+
+UNIT = Range(0.0, 1.0)
+TOP_K = Range(1, 200)
+MAX_STOP_SEQUENCES = 10
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One row of the catalog."""
+
+    model_id: str
+    name: str
+    invoke_formats: tuple[BodyFormat, ...]
+    """InvokeModel body formats, preferred first; empty means Converse only."""
+    default_api: Api
+    context_window: int
+    max_output_tokens: int
+    max_tokens: Range
+    temperature: Range
+    top_p: Range
+    top_k: Range | None
+    """None: the model takes no top_k at all; a Range with default None: accepted, off by default."""
+    tools_invoke: bool
+    tools_converse: bool
+    tool_streaming_invoke: bool
+    """Whether InvokeModelWithResponseStream carries tool calls (Mistral chat format does, whole per chunk)."""
+    tool_streaming_converse: bool
+    system_prompt_converse: bool
+    vision: bool
+    structured_output: bool
+    """Converse `outputConfig` JSON schema support."""
+    json_mode: bool
+    """Chat-format `response_format: {"type": "json_object"}` support."""
+    tokenizer: str | None
+    """mistral-common tokenizer version (v1, v2, v3, tekken) for counting and prompt rendering."""
+    reasoning: bool = False
+    audio: bool = False
+    known: bool = True
+    aliases: tuple[str, ...] = field(default=())
+
+    @property
+    def apis(self) -> tuple[Api, ...]:
+        return ("invoke", "converse") if self.invoke_formats else ("converse",)
+
+    @property
+    def tools(self) -> bool:
+        return self.tools_invoke or self.tools_converse
+
+    def supports_tools(self, api: Api) -> bool:
+        return self.tools_invoke if api == "invoke" else self.tools_converse
+
+    def supports_tool_streaming(self, api: Api) -> bool:
+        return self.tool_streaming_invoke if api == "invoke" else self.tool_streaming_converse
+
+    def supports_system_prompt(self, api: Api) -> bool:
+        """Text completion folds the system prompt into the template, so invoke always supports it."""
+        return True if api == "invoke" else self.system_prompt_converse
+
+    def chat_body_format(self) -> BodyFormat | None:
+        """The InvokeModel format used for a conversation: the chat format when the model has one."""
+        if BodyFormat.CHAT_COMPLETION in self.invoke_formats:
+            return BodyFormat.CHAT_COMPLETION
+        return self.invoke_formats[0] if self.invoke_formats else None
+
+    def completion_body_format(self) -> BodyFormat | None:
+        """The InvokeModel format used for a raw prompt: text completion when the model has it."""
+        if BodyFormat.TEXT_COMPLETION in self.invoke_formats:
+            return BodyFormat.TEXT_COMPLETION
+        return self.invoke_formats[0] if self.invoke_formats else None
+
+
+_T, _C = BodyFormat.TEXT_COMPLETION, BodyFormat.CHAT_COMPLETION
+
+
+def _converse_model(
+    model_id: str,
+    name: str,
+    *,
+    context_window: int,
+    max_output_tokens: int,
+    tools: bool = True,
+    vision: bool = False,
+    reasoning: bool = False,
+    audio: bool = False,
+    tokenizer: str | None = "tekken",
+) -> ModelSpec:
+    """Newer models whose InvokeModel body is undocumented: Converse only, Converse ranges."""
+    return ModelSpec(
+        model_id=model_id,
+        name=name,
+        invoke_formats=(),
+        default_api="converse",
+        context_window=context_window,
+        max_output_tokens=max_output_tokens,
+        max_tokens=Range(1, max_output_tokens, None),
+        temperature=Range(0.0, 1.0, None),
+        top_p=Range(0.0, 1.0, None),
+        top_k=None,
+        tools_invoke=False,
+        tools_converse=tools,
+        tool_streaming_invoke=False,
+        tool_streaming_converse=False,
+        system_prompt_converse=True,
+        vision=vision,
+        structured_output=True,
+        json_mode=False,
+        tokenizer=tokenizer,
+        reasoning=reasoning,
+        audio=audio,
+    )
+
+
+MODELS: tuple[ModelSpec, ...] = (
+    ModelSpec(
+        model_id="mistral.mistral-7b-instruct-v0:2",
+        name="Mistral 7B Instruct",
+        invoke_formats=(_T,),
+        default_api="invoke",
+        context_window=32_768,
+        max_output_tokens=8_192,
+        max_tokens=Range(1, 8_192, 512),
+        temperature=Range(0.0, 1.0, 0.5),
+        top_p=Range(0.0, 1.0, 0.9),
+        top_k=Range(1, 200, 50),
+        tools_invoke=False,
+        tools_converse=False,
+        tool_streaming_invoke=False,
+        tool_streaming_converse=False,
+        system_prompt_converse=False,
+        vision=False,
+        structured_output=False,
+        json_mode=False,
+        tokenizer="v1",
+    ),
+    ModelSpec(
+        model_id="mistral.mixtral-8x7b-instruct-v0:1",
+        name="Mixtral 8x7B Instruct",
+        invoke_formats=(_T,),
+        default_api="invoke",
+        context_window=32_768,
+        max_output_tokens=4_096,
+        max_tokens=Range(1, 4_096, 512),
+        temperature=Range(0.0, 1.0, 0.5),
+        top_p=Range(0.0, 1.0, 0.9),
+        top_k=Range(1, 200, 50),
+        tools_invoke=False,
+        tools_converse=False,
+        tool_streaming_invoke=False,
+        tool_streaming_converse=False,
+        system_prompt_converse=False,
+        vision=False,
+        structured_output=False,
+        json_mode=False,
+        tokenizer="v1",
+    ),
+    ModelSpec(
+        model_id="mistral.mistral-small-2402-v1:0",
+        name="Mistral Small (24.02)",
+        invoke_formats=(_T,),
+        default_api="invoke",
+        context_window=32_768,
+        max_output_tokens=8_192,
+        max_tokens=Range(1, 8_192, 8_192),
+        temperature=Range(0.0, 1.0, 0.7),
+        top_p=Range(0.0, 1.0, 1.0),
+        top_k=Range(1, 200, None),
+        tools_invoke=False,
+        tools_converse=True,
+        tool_streaming_invoke=False,
+        tool_streaming_converse=False,
+        system_prompt_converse=True,
+        vision=False,
+        structured_output=False,
+        json_mode=False,
+        tokenizer="v2",
+    ),
+    ModelSpec(
+        model_id="mistral.mistral-large-2402-v1:0",
+        name="Mistral Large (24.02)",
+        invoke_formats=(_T, _C),
+        default_api="invoke",
+        context_window=32_768,
+        max_output_tokens=8_192,
+        max_tokens=Range(1, 8_192, 8_192),
+        temperature=Range(0.0, 1.0, 0.7),
+        top_p=Range(0.0, 1.0, 1.0),
+        top_k=Range(1, 200, None),
+        tools_invoke=True,
+        tools_converse=True,
+        tool_streaming_invoke=True,
+        tool_streaming_converse=False,
+        system_prompt_converse=True,
+        vision=False,
+        structured_output=False,
+        json_mode=True,
+        tokenizer="v2",
+    ),
+    ModelSpec(
+        model_id="mistral.mistral-large-2407-v1:0",
+        name="Mistral Large 2 (24.07)",
+        invoke_formats=(_C,),
+        default_api="invoke",
+        context_window=131_072,
+        max_output_tokens=8_192,
+        max_tokens=Range(1, 8_192, 8_192),
+        temperature=Range(0.0, 1.0, 0.7),
+        top_p=Range(0.0, 1.0, 1.0),
+        top_k=None,
+        tools_invoke=True,
+        tools_converse=True,
+        tool_streaming_invoke=True,
+        tool_streaming_converse=False,
+        system_prompt_converse=True,
+        vision=False,
+        structured_output=False,
+        json_mode=True,
+        tokenizer="v3",
+    ),
+    replace(
+        _converse_model(
+            "mistral.pixtral-large-2502-v1:0",
+            "Pixtral Large (25.02)",
+            context_window=131_072,
+            max_output_tokens=8_192,
+            vision=True,
+        ),
+        structured_output=False,
+    ),
+    _converse_model(
+        "mistral.mistral-large-3-675b-instruct",
+        "Mistral Large 3",
+        context_window=262_144,
+        max_output_tokens=16_384,
+        vision=True,
+    ),
+    _converse_model(
+        "mistral.ministral-3-3b-instruct",
+        "Ministral 3 3B",
+        context_window=131_072,
+        max_output_tokens=8_192,
+        vision=True,
+    ),
+    _converse_model(
+        "mistral.ministral-3-8b-instruct",
+        "Ministral 3 8B",
+        context_window=131_072,
+        max_output_tokens=8_192,
+        vision=True,
+    ),
+    _converse_model(
+        "mistral.ministral-3-14b-instruct",
+        "Ministral 3 14B",
+        context_window=131_072,
+        max_output_tokens=8_192,
+        vision=True,
+    ),
+    _converse_model(
+        "mistral.magistral-small-2509",
+        "Magistral Small (25.09)",
+        context_window=131_072,
+        max_output_tokens=32_768,
+        vision=True,
+        reasoning=True,
+    ),
+    _converse_model(
+        "mistral.devstral-2-123b",
+        "Devstral 2 123B",
+        context_window=262_144,
+        max_output_tokens=16_384,
+    ),
+    _converse_model(
+        "mistral.voxtral-mini-3b-2507",
+        "Voxtral Mini 3B (25.07)",
+        context_window=32_768,
+        max_output_tokens=8_192,
+        tools=False,
+        audio=True,
+    ),
+    _converse_model(
+        "mistral.voxtral-small-24b-2507",
+        "Voxtral Small 24B (25.07)",
+        context_window=32_768,
+        max_output_tokens=8_192,
+        audio=True,
+    ),
+)
+
+BY_ID: dict[str, ModelSpec] = {m.model_id: m for m in MODELS}
+REGION_PREFIXES: tuple[str, ...] = ("us", "eu", "apac", "global", "us-gov", "ca", "jp", "au")
+_ARN = re.compile(
+    r"^arn:aws[a-z-]*:bedrock:[a-z0-9-]*:\d*:(?:foundation-model|inference-profile|"
+    r"system-defined-inference-profile)/(?P<id>.+)$"
+)
+
+
+def base_model_id(model_id: str) -> str:
+    """Strip an ARN and a cross-region prefix: `arn:...:inference-profile/eu.mistral.x` -> `mistral.x`."""
+    from urllib.parse import unquote
+
+    model_id = unquote(model_id.strip())
+    match = _ARN.match(model_id)
+    if match:
+        model_id = match.group("id")
+    head, _, rest = model_id.partition(".")
+    if rest and head in REGION_PREFIXES:
+        model_id = rest
+    return model_id
+
+
+def find(model_id: str) -> ModelSpec | None:
+    """The catalog row for any spelling of a known model, or None."""
+    return BY_ID.get(base_model_id(model_id))
+
+
+def resolve(model_id: str, api: Api | None = None) -> ModelSpec:
+    """The row for `model_id`; an unknown id is accepted only when the caller names the API."""
+    if not isinstance(model_id, str) or not model_id.strip():
+        raise UnknownModelError(f"model id must be a non-empty string, got {model_id!r}")
+    spec = find(model_id)
+    if spec is not None:
+        if api is not None and api not in spec.apis:
+            raise UnknownModelError(
+                f"model {spec.model_id!r} does not support api={api!r}; supported: {', '.join(spec.apis)}"
+            )
+        return spec
+    if api is None:
+        raise UnknownModelError(
+            f"unknown model id {model_id!r}: name the API (api='invoke' or api='converse') to use a model "
+            f"outside the catalog, or use one of: {', '.join(BY_ID)}"
+        )
+    if api not in API_NAMES:
+        raise UnknownModelError(f"api must be one of {', '.join(API_NAMES)}, got {api!r}")
+    return generic(model_id, api)
+
+
+def generic(model_id: str, api: Api) -> ModelSpec:
+    """A permissive row for a model outside the catalog, used only when the caller named the API."""
+    return ModelSpec(
+        model_id=model_id,
+        name=model_id,
+        invoke_formats=(_C, _T) if api == "invoke" else (),
+        default_api=api,
+        context_window=131_072,
+        max_output_tokens=32_768,
+        max_tokens=Range(1, 32_768, None),
+        temperature=Range(0.0, 1.0, None),
+        top_p=Range(0.0, 1.0, None),
+        top_k=Range(1, 200, None) if api == "invoke" else None,
+        tools_invoke=api == "invoke",
+        tools_converse=api == "converse",
+        tool_streaming_invoke=api == "invoke",
+        tool_streaming_converse=False,
+        system_prompt_converse=True,
+        vision=True,
+        structured_output=True,
+        json_mode=True,
+        tokenizer=None,
+        known=False,
+    )

@@ -1,0 +1,150 @@
+"""Pure functions between neutral types and Bedrock bodies, one module per wire format.
+
+`encode_chat` / `encode_completion` choose the wire format from the catalog row and the API and return an
+`Encoded` request; `decode` and `stream_decoder` read the answer back with the same format.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bedrock_mistral.catalog import Api, BodyFormat, ModelSpec
+from bedrock_mistral.codecs import chat_completion, converse, text_completion
+from bedrock_mistral.codecs.stream import StreamDecoder
+from bedrock_mistral.types import (
+    ChatRequest,
+    ChatResponse,
+    CompletionRequest,
+    GuardrailConfig,
+    InferenceParams,
+    Message,
+    StreamDelta,
+    ToolCallDelta,
+)
+
+CONVERSE = "converse"
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A request ready for the transport.
+
+    `payload` is the InvokeModel JSON body, or the Converse keyword arguments. `client_stop` holds stop
+    sequences the format cannot carry (applied to the answer instead). `can_stream` is False when the
+    API cannot stream this request (tools on ConverseStream): the transport then makes one non-streamed
+    call and delivers it as chunks.
+    """
+
+    api: Api
+    format: str
+    payload: dict[str, Any]
+    model_id: str
+    client_stop: tuple[str, ...] = ()
+    can_stream: bool = True
+    guardrail: GuardrailConfig | None = None
+
+    def body_bytes(self) -> bytes:
+        return json.dumps(self.payload, ensure_ascii=False).encode("utf-8")
+
+
+def encode_chat(spec: ModelSpec, api: Api, request: ChatRequest) -> Encoded:
+    if api == "converse":
+        payload = converse.encode(spec, request)
+        streamable = not ("toolConfig" in payload and not spec.supports_tool_streaming("converse"))
+        return Encoded("converse", CONVERSE, payload, spec.model_id, can_stream=streamable)
+    body_format = spec.chat_body_format()
+    if body_format is BodyFormat.CHAT_COMPLETION:
+        payload = chat_completion.encode(request)
+        _merge_additional(payload, request.additional_model_request_fields)
+        streamable = not ("tools" in payload and not spec.supports_tool_streaming("invoke"))
+        return Encoded(
+            "invoke",
+            body_format.value,
+            payload,
+            spec.model_id,
+            request.params.stop,
+            can_stream=streamable,
+            guardrail=request.guardrail,
+        )
+    payload = text_completion.encode_chat(spec, request)
+    _merge_additional(payload, request.additional_model_request_fields)
+    return Encoded(
+        "invoke", BodyFormat.TEXT_COMPLETION.value, payload, spec.model_id, guardrail=request.guardrail
+    )
+
+
+def encode_completion(spec: ModelSpec, api: Api, request: CompletionRequest) -> Encoded:
+    """A raw prompt. Models without a text-completion body get it as a single user message."""
+    if api == "invoke" and spec.completion_body_format() is BodyFormat.TEXT_COMPLETION:
+        payload = text_completion.encode_completion(spec, request)
+        _merge_additional(payload, request.additional_model_request_fields)
+        return Encoded(
+            "invoke", BodyFormat.TEXT_COMPLETION.value, payload, spec.model_id, guardrail=request.guardrail
+        )
+    chat = ChatRequest(
+        messages=(Message("user", request.prompt),),
+        params=request.params,
+        guardrail=request.guardrail,
+        additional_model_request_fields=request.additional_model_request_fields,
+    )
+    return encode_chat(spec, api, chat)
+
+
+def _merge_additional(payload: dict[str, Any], extra: Mapping[str, Any] | None) -> None:
+    for key, value in (extra or {}).items():
+        payload.setdefault(key, value)
+
+
+def decode(encoded: Encoded, body: Mapping[str, Any], headers: Mapping[str, Any]) -> ChatResponse:
+    """`body` is the parsed InvokeModel JSON body, or the boto3 Converse response."""
+    if encoded.format == CONVERSE:
+        return converse.decode(body, encoded.model_id)
+    if encoded.format == BodyFormat.CHAT_COMPLETION.value:
+        return chat_completion.decode(body, headers, encoded.model_id, encoded.client_stop)
+    return text_completion.decode(body, headers, encoded.model_id)
+
+
+def stream_decoder(encoded: Encoded) -> StreamDecoder:
+    if encoded.format == CONVERSE:
+        return converse.ConverseStreamDecoder()
+    if encoded.format == BodyFormat.CHAT_COMPLETION.value:
+        return chat_completion.ChatStreamDecoder(encoded.client_stop)
+    return text_completion.TextStreamDecoder()
+
+
+def response_to_deltas(response: ChatResponse) -> list[StreamDelta]:
+    """One non-streamed answer as stream deltas: for requests the API cannot stream (tools on Converse)."""
+    deltas = [StreamDelta(role="assistant")]
+    if response.reasoning:
+        deltas.append(StreamDelta(reasoning=response.reasoning))
+    deltas.extend(StreamDelta(text=piece) for piece in re.findall(r"\s*\S+|\s+$", response.text))
+    for index, call in enumerate(response.tool_calls):
+        arguments = call.raw_arguments if call.invalid and call.raw_arguments else json.dumps(call.arguments)
+        deltas.append(StreamDelta(tool_call=ToolCallDelta(index, call.id, call.name, arguments)))
+    deltas.append(
+        StreamDelta(
+            stop_reason=response.stop_reason,
+            raw_stop_reason=response.raw_stop_reason,
+            usage=response.usage,
+            metrics=response.metrics,
+        )
+    )
+    return deltas
+
+
+def with_defaults(params: InferenceParams, defaults: InferenceParams) -> InferenceParams:
+    """Per-call parameters over the client's configured ones."""
+    return InferenceParams(
+        max_tokens=params.max_tokens if params.max_tokens is not None else defaults.max_tokens,
+        temperature=params.temperature if params.temperature is not None else defaults.temperature,
+        top_p=params.top_p if params.top_p is not None else defaults.top_p,
+        top_k=params.top_k if params.top_k is not None else defaults.top_k,
+        stop=params.stop or defaults.stop,
+    )
+
+
+__all__ = ["Encoded", "StreamDecoder", "decode", "encode_chat", "encode_completion", "stream_decoder"]

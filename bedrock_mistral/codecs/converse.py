@@ -1,0 +1,320 @@
+"""Converse / ConverseStream: neutral types <-> the keyword arguments and results of boto3's calls.
+
+Mistral's rules on Converse are applied here: conversations start with a user turn and alternate; an
+assistant turn holds text or toolUse blocks, not both; tool results stand in their own user turn; the
+system prompt is folded into the first user turn for models that take none; a toolConfig is present
+whenever the history holds tool blocks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bedrock_mistral.catalog import ModelSpec
+from bedrock_mistral.codecs.chat_completion import schema_instruction
+from bedrock_mistral.codecs.common import (
+    as_mapping,
+    converse_tool_use_id,
+    normalize_stop_reason,
+    parse_arguments,
+)
+from bedrock_mistral.codecs.stream import StreamDecoder
+from bedrock_mistral.errors import InvalidRequestError
+from bedrock_mistral.types import (
+    ChatRequest,
+    ChatResponse,
+    DocumentPart,
+    ImagePart,
+    Message,
+    Metrics,
+    StreamDelta,
+    TextPart,
+    ToolCall,
+    ToolCallDelta,
+    ToolSpec,
+    Usage,
+)
+
+_DOC_NAME = re.compile(r"[^A-Za-z0-9 \-()\[\]]")
+
+
+def _blocks(message: Message) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    for part in message.parts:
+        if isinstance(part, TextPart):
+            if part.text.strip():
+                blocks.append({"text": part.text})
+        elif isinstance(part, ImagePart):
+            blocks.append({"image": {"format": part.format, "source": {"bytes": part.data}}})
+        elif isinstance(part, DocumentPart):
+            name = _DOC_NAME.sub(" ", part.name).strip() or "document"
+            blocks.append({"document": {"format": part.format, "name": name, "source": {"bytes": part.data}}})
+    return blocks
+
+
+def _tool_result(message: Message) -> dict[str, Any]:
+    text = message.text
+    if message.is_error and not text.lower().startswith("error"):
+        text = f"Error: {text}"
+    return {
+        "toolResult": {
+            "toolUseId": converse_tool_use_id(message.tool_call_id or ""),
+            "content": [{"text": text if text.strip() else "(no output)"}],
+        }
+    }
+
+
+def encode_messages(spec: ModelSpec, messages: Sequence[Message], system_text: str) -> tuple[list[dict], bool]:
+    """Returns Converse messages and whether the history holds tool blocks."""
+    turns: list[dict[str, Any]] = []
+    has_tool_blocks = False
+    for message in messages:
+        if message.role == "system":
+            continue
+        if message.role == "tool":
+            has_tool_blocks = True
+            block = _tool_result(message)
+            last = turns[-1] if turns else None
+            if last is not None and last["role"] == "user" and "toolResult" in last["content"][-1]:
+                last["content"].append(block)
+            else:
+                turns.append({"role": "user", "content": [block]})
+            continue
+        if message.role == "assistant" and message.tool_calls:
+            has_tool_blocks = True
+            blocks = [
+                {
+                    "toolUse": {
+                        "toolUseId": converse_tool_use_id(c.id),
+                        "name": c.name,
+                        "input": c.arguments,
+                    }
+                }
+                for c in message.tool_calls
+            ]
+        else:
+            blocks = _blocks(message)
+        if not blocks:
+            continue
+        last = turns[-1] if turns else None
+        if last is not None and last["role"] == message.role:
+            if message.role == "assistant" and (
+                any("toolUse" in b for b in last["content"]) or any("toolUse" in b for b in blocks)
+            ):
+                # An assistant turn may not mix text and toolUse: the tool calls win.
+                keep = [b for b in last["content"] + blocks if "toolUse" in b]
+                last["content"] = keep
+            elif message.role == "user" and any("toolResult" in b for b in last["content"]):
+                # Text after tool results rides inside the last result: a toolResult stands alone.
+                last["content"][-1]["toolResult"]["content"].extend(b for b in blocks if "text" in b)
+                others = [b for b in blocks if "text" not in b]
+                if others:
+                    raise InvalidRequestError(
+                        "an image or document directly after a tool result cannot be sent to Mistral on "
+                        "Converse: put it in the tool result or in a later user turn"
+                    )
+            else:
+                last["content"].extend(blocks)
+        else:
+            turns.append({"role": message.role, "content": blocks})
+    if not turns or turns[0]["role"] != "user":
+        raise InvalidRequestError(
+            f"a conversation with {spec.model_id!r} on Converse must start with a user message"
+        )
+    if system_text:
+        first = turns[0]["content"]
+        if "text" in first[0]:
+            first[0] = {"text": f"{system_text}\n\n{first[0]['text']}"}
+        else:
+            first.insert(0, {"text": system_text})
+    return turns, has_tool_blocks
+
+
+def _tool_spec(tool: ToolSpec) -> dict[str, Any]:
+    spec: dict[str, Any] = {"name": tool.name, "inputSchema": {"json": tool.parameters}}
+    if tool.description:
+        spec["description"] = tool.description
+    return {"toolSpec": spec}
+
+
+def _tool_config(request: ChatRequest, messages: Sequence[Message], has_tool_blocks: bool) -> dict | None:
+    tools = list(request.tools)
+    choice = request.tool_choice
+    if choice == "none" and not has_tool_blocks:
+        return None
+    if tools and choice not in (None, "auto", "any", "none"):
+        tools = [t for t in tools if t.name == choice]
+        choice = "any"
+    if has_tool_blocks:
+        # Bedrock requires a toolConfig whenever the history holds tool blocks.
+        offered = {t.name for t in tools}
+        for name in dict.fromkeys(c.name for m in messages for c in m.tool_calls):
+            if name not in offered:
+                tools.append(ToolSpec(name=name, description=f"Tool {name}"))
+        if choice == "none":
+            choice = "auto"
+    if not tools:
+        return None
+    config: dict[str, Any] = {"tools": [_tool_spec(t) for t in tools]}
+    if choice == "any":
+        config["toolChoice"] = {"any": {}}
+    elif choice == "auto":
+        config["toolChoice"] = {"auto": {}}
+    return config
+
+
+def encode(spec: ModelSpec, request: ChatRequest) -> dict[str, Any]:
+    """boto3 `converse` / `converse_stream` keyword arguments, without `modelId`."""
+    system = [m.text for m in request.messages if m.role == "system" and m.text]
+    fmt = request.response_format
+    output_config = None
+    if fmt is not None:
+        if fmt.schema is not None and spec.structured_output:
+            schema: dict[str, Any] = {"name": fmt.name, "schema": json.dumps(fmt.schema)}
+            if fmt.description:
+                schema["description"] = fmt.description
+            output_config = {"textFormat": {"type": "json_schema", "structure": {"jsonSchema": schema}}}
+        else:
+            system.append(schema_instruction(fmt.schema))
+    system_text = "\n\n".join(system)
+    folded = system_text if not spec.system_prompt_converse else ""
+    messages, has_tool_blocks = encode_messages(spec, request.messages, folded)
+    kwargs: dict[str, Any] = {"messages": messages}
+    if system_text and spec.system_prompt_converse:
+        kwargs["system"] = [{"text": system_text}]
+    params = request.params
+    inference: dict[str, Any] = {}
+    if params.max_tokens is not None:
+        inference["maxTokens"] = params.max_tokens
+    if params.temperature is not None:
+        inference["temperature"] = params.temperature
+    if params.top_p is not None:
+        inference["topP"] = params.top_p
+    if params.stop:
+        inference["stopSequences"] = list(params.stop)
+    if inference:
+        kwargs["inferenceConfig"] = inference
+    tool_config = _tool_config(request, request.messages, has_tool_blocks)
+    if tool_config is not None:
+        kwargs["toolConfig"] = tool_config
+    if output_config is not None:
+        kwargs["outputConfig"] = output_config
+    if request.guardrail is not None:
+        guardrail = {
+            "guardrailIdentifier": request.guardrail.identifier,
+            "guardrailVersion": request.guardrail.version,
+        }
+        if request.guardrail.trace:
+            guardrail["trace"] = request.guardrail.trace
+        kwargs["guardrailConfig"] = guardrail
+    if request.additional_model_request_fields:
+        kwargs["additionalModelRequestFields"] = dict(request.additional_model_request_fields)
+    return kwargs
+
+
+def _usage(raw: Any) -> Usage | None:
+    if not isinstance(raw, Mapping):
+        return None
+    return Usage(int(raw.get("inputTokens") or 0), int(raw.get("outputTokens") or 0))
+
+
+def _tool_call(block: Mapping[str, Any]) -> ToolCall:
+    arguments, raw_text, problem = parse_arguments(block.get("input"))
+    return ToolCall(
+        id=str(block.get("toolUseId") or ""),
+        name=str(block.get("name") or ""),
+        arguments=arguments,
+        raw_arguments=raw_text,
+        invalid=problem,
+    )
+
+
+def decode(response: Mapping[str, Any], model_id: str) -> ChatResponse:
+    output = as_mapping(response.get("output"))
+    message = as_mapping(output.get("message"))
+    texts, calls, reasoning = [], [], []
+    for block in message.get("content") or []:
+        if not isinstance(block, Mapping):
+            continue
+        if isinstance(block.get("text"), str):
+            texts.append(block["text"])
+        elif isinstance(block.get("toolUse"), Mapping):
+            calls.append(_tool_call(block["toolUse"]))
+        elif isinstance(block.get("reasoningContent"), Mapping):
+            text = (block["reasoningContent"].get("reasoningText") or {}).get("text")
+            if isinstance(text, str):
+                reasoning.append(text)
+    raw = response.get("stopReason")
+    metrics = as_mapping(response.get("metrics"))
+    meta = as_mapping(response.get("ResponseMetadata"))
+    return ChatResponse(
+        text="".join(texts),
+        tool_calls=tuple(calls),
+        stop_reason=normalize_stop_reason(raw),
+        raw_stop_reason=raw,
+        usage=_usage(response.get("usage")),
+        metrics=Metrics(latency_ms=metrics.get("latencyMs")),
+        model_id=model_id,
+        request_id=meta.get("RequestId"),
+        api="converse",
+        reasoning="".join(reasoning) or None,
+    )
+
+
+class ConverseStreamDecoder(StreamDecoder):
+    """ConverseStream events; tool calls get a stable index in order of appearance."""
+
+    def __init__(self, stop: tuple[str, ...] = ()) -> None:
+        super().__init__(stop)
+        self.tool_index: dict[int, int] = {}
+
+    def feed(self, event: Mapping[str, Any]) -> list[StreamDelta]:
+        if "messageStart" in event:
+            return [StreamDelta(role=str((event["messageStart"] or {}).get("role") or "assistant"))]
+        if "contentBlockStart" in event:
+            body = event["contentBlockStart"] or {}
+            tool = (body.get("start") or {}).get("toolUse")
+            if isinstance(tool, Mapping):
+                index = self.tool_index.setdefault(int(body.get("contentBlockIndex", 0)), len(self.tool_index))
+                return [
+                    StreamDelta(
+                        tool_call=ToolCallDelta(index=index, id=tool.get("toolUseId"), name=tool.get("name"))
+                    )
+                ]
+            return []
+        if "contentBlockDelta" in event:
+            body = event["contentBlockDelta"] or {}
+            delta = body.get("delta") or {}
+            if isinstance(delta.get("text"), str):
+                text = self._text(delta["text"])
+                return [StreamDelta(text=text)] if text else []
+            if isinstance(delta.get("toolUse"), Mapping):
+                block = int(body.get("contentBlockIndex", 0))
+                index = self.tool_index.setdefault(block, len(self.tool_index))
+                fragment = delta["toolUse"].get("input") or ""
+                if not isinstance(fragment, str):
+                    fragment = json.dumps(fragment)
+                return [StreamDelta(tool_call=ToolCallDelta(index=index, arguments=fragment))]
+            reasoning = delta.get("reasoningContent")
+            if isinstance(reasoning, Mapping) and isinstance(reasoning.get("text"), str):
+                return [StreamDelta(reasoning=reasoning["text"])]
+            return []
+        if "messageStop" in event:
+            self.finished = True
+            raw = (event["messageStop"] or {}).get("stopReason")
+            tail = self._flush()
+            out = [StreamDelta(text=tail)] if tail else []
+            out.append(StreamDelta(stop_reason=normalize_stop_reason(raw), raw_stop_reason=raw))
+            return out
+        if "metadata" in event:
+            body = event["metadata"] or {}
+            usage = _usage(body.get("usage"))
+            metrics = body.get("metrics") or {}
+            if self.usage_sent:
+                usage = None
+            self.usage_sent = self.usage_sent or usage is not None
+            return [StreamDelta(usage=usage, metrics=Metrics(latency_ms=metrics.get("latencyMs")))]
+        return []

@@ -1,0 +1,54 @@
+"""The shared shape of stream decoders: feed events in, get deltas out, and refuse an unfinished stream."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bedrock_mistral.codecs.common import StopScanner
+from bedrock_mistral.errors import StreamIncompleteError
+from bedrock_mistral.types import StreamDelta
+
+
+class StreamDecoder:
+    """Base for per-format stream decoders; tracks the text received so errors can carry it."""
+
+    def __init__(self, stop: tuple[str, ...] = ()) -> None:
+        self.text_parts: list[str] = []
+        self.finished = False
+        self.usage_sent = False
+        self._scanner = StopScanner(stop) if stop else None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.text_parts)
+
+    def _text(self, text: str) -> str:
+        """Pass text through client-side stop sequences and record it."""
+        if self._scanner is not None:
+            text = self._scanner.feed(text)
+        if text:
+            self.text_parts.append(text)
+        return text
+
+    @property
+    def stopped_by_sequence(self) -> bool:
+        return self._scanner is not None and self._scanner.stopped
+
+    def _flush(self) -> str:
+        tail = self._scanner.flush() if self._scanner is not None else ""
+        if tail:
+            self.text_parts.append(tail)
+        return tail
+
+    def feed(self, event: Mapping[str, Any]) -> list[StreamDelta]:
+        raise NotImplementedError
+
+    def finish(self) -> list[StreamDelta]:
+        """Called when the stream ends; raises if the final chunk never came."""
+        if not self.finished:
+            raise StreamIncompleteError(
+                "the Bedrock stream ended before its final chunk: the answer is incomplete",
+                partial_text=self.text,
+            )
+        return []

@@ -1,0 +1,99 @@
+"""Mistral text completion on InvokeModel: `{"prompt", ...}` in, `{"outputs": [...]}` out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bedrock_mistral.catalog import ModelSpec
+from bedrock_mistral.codecs.common import (
+    metrics_from_headers,
+    normalize_stop_reason,
+    usage_from_headers,
+    usage_from_invocation_metrics,
+)
+from bedrock_mistral.codecs.stream import StreamDecoder
+from bedrock_mistral.prompt import render_prompt, wrap_prompt
+from bedrock_mistral.types import ChatRequest, ChatResponse, CompletionRequest, InferenceParams, StreamDelta
+
+
+def _params(params: InferenceParams) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if params.max_tokens is not None:
+        body["max_tokens"] = params.max_tokens
+    if params.stop:
+        body["stop"] = list(params.stop)
+    if params.temperature is not None:
+        body["temperature"] = params.temperature
+    if params.top_p is not None:
+        body["top_p"] = params.top_p
+    if params.top_k is not None:
+        body["top_k"] = params.top_k
+    return body
+
+
+def encode_chat(spec: ModelSpec, request: ChatRequest) -> dict[str, Any]:
+    """A conversation rendered through the model's instruct template."""
+    prompt = render_prompt(request.messages, spec.tokenizer or "v1")
+    return {"prompt": prompt, **_params(request.params)}
+
+
+def encode_completion(spec: ModelSpec, request: CompletionRequest) -> dict[str, Any]:
+    """A raw prompt: sent as given when it already carries [INST], wrapped in the template otherwise."""
+    return {"prompt": wrap_prompt(request.prompt, tokenizer_version=spec.tokenizer or "v1"), **_params(request.params)}
+
+
+def _first_output(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    outputs = body.get("outputs")
+    if isinstance(outputs, list) and outputs and isinstance(outputs[0], Mapping):
+        return outputs[0]
+    return {}
+
+
+def decode(body: Mapping[str, Any], headers: Mapping[str, Any], model_id: str) -> ChatResponse:
+    output = _first_output(body)
+    raw = output.get("stop_reason")
+    text = output.get("text")
+    return ChatResponse(
+        text=text if isinstance(text, str) else "",
+        stop_reason=normalize_stop_reason(raw),
+        raw_stop_reason=raw,
+        usage=usage_from_headers(headers),
+        metrics=metrics_from_headers(headers),
+        model_id=model_id,
+        request_id=headers.get("x-amzn-requestid") or headers.get("x-amzn-RequestId"),
+        api="invoke",
+    )
+
+
+class TextStreamDecoder(StreamDecoder):
+    """Chunks `{"outputs":[{"text","stop_reason"}]}`; the last carries the stop reason and the metrics."""
+
+    def feed(self, event: Mapping[str, Any]) -> list[StreamDelta]:
+        output = _first_output(event)
+        deltas: list[StreamDelta] = []
+        text = output.get("text")
+        if isinstance(text, str) and text:
+            emitted = self._text(text)
+            if emitted:
+                deltas.append(StreamDelta(text=emitted))
+        raw = output.get("stop_reason")
+        usage, metrics = usage_from_invocation_metrics(event.get("amazon-bedrock-invocationMetrics"))
+        if raw is not None:
+            self.finished = True
+            tail = self._flush()
+            if tail:
+                deltas.append(StreamDelta(text=tail))
+            deltas.append(
+                StreamDelta(
+                    stop_reason=normalize_stop_reason(raw),
+                    raw_stop_reason=raw,
+                    usage=None if self.usage_sent else usage,
+                    metrics=metrics,
+                )
+            )
+            self.usage_sent = self.usage_sent or usage is not None
+        elif usage is not None and not self.usage_sent:
+            self.usage_sent = True
+            deltas.append(StreamDelta(usage=usage, metrics=metrics))
+        return deltas

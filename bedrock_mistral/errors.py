@@ -1,0 +1,207 @@
+"""One exception hierarchy for everything the project raises.
+
+Errors caught before a request (bad parameters, unknown models) are `ValueError` subclasses. Errors from
+Bedrock keep its error code, message, HTTP status and request id; errors inside a stream also carry the
+text received before the failure, so nothing the caller already paid for is lost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class BedrockMistralError(Exception):
+    """Base of every error this project raises."""
+
+    retryable: bool = False
+
+    def __init__(self, message: str, *, partial_text: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.partial_text = partial_text
+        """Text streamed before the failure (None when no stream had started)."""
+
+
+# --- raised before any request is sent ------------------------------------------------------------
+
+
+class ConfigurationError(BedrockMistralError, ValueError):
+    """Something the caller asked for is invalid; nothing was sent."""
+
+
+class UnknownModelError(ConfigurationError):
+    """A model id outside the catalog, with no API named."""
+
+
+class ParameterError(ConfigurationError):
+    """An inference parameter outside the model's allowed range."""
+
+    def __init__(self, parameter: str, value: Any, model_id: str, allowed: str) -> None:
+        super().__init__(
+            f"{parameter}={value!r} is not allowed for model {model_id!r}: allowed {allowed}"
+        )
+        self.parameter = parameter
+        self.value = value
+        self.model_id = model_id
+        self.allowed = allowed
+
+
+class UnsupportedFeatureError(ConfigurationError):
+    """A feature (tools, images, system prompt, ...) the model or API does not support."""
+
+
+class InvalidRequestError(ConfigurationError):
+    """A malformed conversation or tool definition (empty messages, bad schema, bad tool name...)."""
+
+
+class ContextWindowExceededError(ConfigurationError):
+    """Prompt tokens plus max_tokens exceed the model's context window."""
+
+
+# --- raised by Bedrock or the connection ----------------------------------------------------------
+
+
+class BedrockError(BedrockMistralError):
+    """An error answered by Bedrock, with its code and message kept."""
+
+    code: str = "BedrockError"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+        partial_text: str | None = None,
+    ) -> None:
+        self.code = code or type(self).code
+        label = f"{self.code}: {message}" if message else self.code
+        super().__init__(label, partial_text=partial_text)
+        self.bedrock_message = message
+        self.status_code = status_code
+        self.request_id = request_id
+
+
+class ValidationError(BedrockError, ValueError):
+    code = "ValidationException"
+
+
+class AccessDeniedError(BedrockError):
+    code = "AccessDeniedException"
+
+
+class AuthenticationError(AccessDeniedError):
+    """UnrecognizedClientException, InvalidSignatureException, expired tokens."""
+
+    code = "UnrecognizedClientException"
+
+
+class ResourceNotFoundError(BedrockError):
+    code = "ResourceNotFoundException"
+
+
+class ServiceQuotaExceededError(BedrockError):
+    code = "ServiceQuotaExceededException"
+
+
+class ModelError(BedrockError):
+    code = "ModelErrorException"
+
+
+class ThrottlingError(BedrockError):
+    code = "ThrottlingException"
+    retryable = True
+
+
+class ModelNotReadyError(BedrockError):
+    code = "ModelNotReadyException"
+    retryable = True
+
+
+class ModelTimeoutError(BedrockError):
+    code = "ModelTimeoutException"
+
+
+class InternalServerError(BedrockError):
+    code = "InternalServerException"
+    retryable = True
+
+
+class ServiceUnavailableError(BedrockError):
+    code = "ServiceUnavailableException"
+    retryable = True
+
+
+class ModelStreamError(BedrockError):
+    code = "ModelStreamErrorException"
+
+
+class StreamIncompleteError(BedrockMistralError):
+    """The stream ended without its final chunk: the answer is not complete."""
+
+
+class BedrockConnectionError(BedrockMistralError):
+    """The connection failed or was dropped."""
+
+    retryable = True
+
+
+class BedrockTimeoutError(BedrockConnectionError, TimeoutError):
+    """No answer within the configured connect or read timeout."""
+
+
+ERRORS_BY_CODE: dict[str, type[BedrockError]] = {
+    cls.code: cls
+    for cls in (
+        ValidationError,
+        AccessDeniedError,
+        ResourceNotFoundError,
+        ServiceQuotaExceededError,
+        ModelError,
+        ThrottlingError,
+        ModelNotReadyError,
+        ModelTimeoutError,
+        InternalServerError,
+        ServiceUnavailableError,
+        ModelStreamError,
+    )
+}
+ERRORS_BY_CODE.update(
+    {
+        "UnrecognizedClientException": AuthenticationError,
+        "InvalidSignatureException": AuthenticationError,
+        "ExpiredTokenException": AuthenticationError,
+        "IncompleteSignatureException": AuthenticationError,
+        "MissingAuthenticationTokenException": AuthenticationError,
+        # In-stream exception event types arrive in lower camel case.
+        "throttlingException": ThrottlingError,
+        "modelStreamErrorException": ModelStreamError,
+        "validationException": ValidationError,
+        "modelTimeoutException": ModelTimeoutError,
+        "internalServerException": InternalServerError,
+        "serviceUnavailableException": ServiceUnavailableError,
+    }
+)
+
+
+def error_for_code(
+    code: str,
+    message: str,
+    *,
+    status_code: int | None = None,
+    request_id: str | None = None,
+    partial_text: str | None = None,
+) -> BedrockError:
+    """The typed error for a Bedrock error code (a plain BedrockError for codes we do not know)."""
+    cls = ERRORS_BY_CODE.get(code)
+    if cls is None:
+        cls = ERRORS_BY_CODE.get(code[:1].upper() + code[1:], BedrockError)
+    canonical = code[:1].upper() + code[1:]
+    return cls(
+        message,
+        code=canonical,
+        status_code=status_code,
+        request_id=request_id,
+        partial_text=partial_text,
+    )

@@ -1,0 +1,352 @@
+"""The transport: one client per configuration, sync and async, streaming, retries and error mapping.
+
+A request goes: neutral request -> validation -> codec -> boto3 / aiobotocore -> codec -> neutral
+response. Async calls use aiobotocore's real non-blocking I/O; nothing blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from bedrock_mistral import catalog, codecs
+from bedrock_mistral.catalog import Api, ModelSpec
+from bedrock_mistral.codecs import Encoded
+from bedrock_mistral.errors import BedrockMistralError
+from bedrock_mistral.transport.clients import AsyncClientPool, ClientSettings
+from bedrock_mistral.transport.error_mapping import MAPPED, map_exception
+from bedrock_mistral.transport.retry import RetryPolicy
+from bedrock_mistral.types import (
+    ChatRequest,
+    ChatResponse,
+    CompletionRequest,
+    GuardrailConfig,
+    InferenceParams,
+    StreamDelta,
+)
+from bedrock_mistral.validation import validate_chat_request, validate_params
+
+logger = logging.getLogger("bedrock_mistral")
+
+
+class BedrockClient:
+    """Talks to one Mistral model on Bedrock; reuse one instance for many calls."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api: Api | None = None,
+        params: InferenceParams = InferenceParams(),
+        region_name: str | None = None,
+        endpoint_url: str | None = None,
+        profile_name: str | None = None,
+        aws_access_key_id: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_session_token: str | None = None,
+        boto3_session: Any = None,
+        client: Any = None,
+        config: Any = None,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+        max_retries: int = 3,
+        retry_base_delay: float = 0.5,
+        retry_max_delay: float = 20.0,
+        guardrail: GuardrailConfig | None = None,
+        additional_model_request_fields: dict[str, Any] | None = None,
+        check_context_window: bool = True,
+    ) -> None:
+        self.model_id = model
+        self.spec: ModelSpec = catalog.resolve(model, api)
+        self.api: Api = api or self.spec.default_api
+        body = self.spec.chat_body_format() if self.api == "invoke" else None
+        validate_params(self.spec, params, self.api, body)
+        self.params = params
+        self.guardrail = guardrail
+        self.additional_model_request_fields = additional_model_request_fields
+        self.check_context_window = check_context_window
+        self.retry = RetryPolicy(max_retries, retry_base_delay, retry_max_delay)
+        self.settings = ClientSettings(
+            region_name=region_name,
+            endpoint_url=endpoint_url,
+            profile_name=profile_name,
+            aws_access_key_id=aws_access_key_id,
+            aws_secret_access_key=aws_secret_access_key,
+            aws_session_token=aws_session_token,
+            boto3_session=boto3_session,
+            client=client,
+            config=config,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        )
+        self._sync_client: Any = None
+        self._async_clients = AsyncClientPool(self.settings)
+
+    def __repr__(self) -> str:
+        return f"BedrockClient(model={self.model_id!r}, api={self.api!r}, region={self.settings.region_name!r})"
+
+    # --- preparing requests (pure) -----------------------------------------------------------------
+
+    def _request_defaults(self, request: ChatRequest) -> ChatRequest:
+        from dataclasses import replace
+
+        return replace(
+            request,
+            params=codecs.with_defaults(request.params, self.params),
+            guardrail=request.guardrail or self.guardrail,
+            additional_model_request_fields=request.additional_model_request_fields
+            or self.additional_model_request_fields,
+        )
+
+    def prepare_chat(self, request: ChatRequest) -> Encoded:
+        """Validate and encode a conversation; raises before anything is sent."""
+        request = self._request_defaults(request)
+        validate_chat_request(self.spec, self.api, request)
+        encoded = codecs.encode_chat(self.spec, self.api, request)
+        if self.check_context_window:
+            self._check_window(encoded, request.params)
+        return encoded
+
+    def prepare_completion(self, request: CompletionRequest) -> Encoded:
+        from dataclasses import replace
+
+        request = replace(
+            request,
+            params=codecs.with_defaults(request.params, self.params),
+            guardrail=request.guardrail or self.guardrail,
+            additional_model_request_fields=request.additional_model_request_fields
+            or self.additional_model_request_fields,
+        )
+        validate_params(self.spec, request.params, self.api, self.spec.completion_body_format())
+        encoded = codecs.encode_completion(self.spec, self.api, request)
+        if self.check_context_window:
+            self._check_window(encoded, request.params)
+        return encoded
+
+    def _check_window(self, encoded: Encoded, params: InferenceParams) -> None:
+        text = json.dumps(encoded.payload, ensure_ascii=False, default=lambda _: "")
+        max_tokens = params.max_tokens or int(self.spec.max_tokens.default or 0)
+        # A token is at least one byte: a body this short cannot overflow, so skip counting it.
+        if len(text.encode("utf-8")) + max_tokens <= self.spec.context_window:
+            return
+        from bedrock_mistral import tokens  # only for long requests: counting can load a tokenizer
+
+        prompt = encoded.payload.get("prompt")
+        counted = prompt if isinstance(prompt, str) else text
+        tokens.check_context_window(
+            self.spec, tokens.count_tokens(counted, self.spec.tokenizer), max_tokens
+        )
+
+    # --- sync ----------------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> Any:
+        if self._sync_client is None:
+            self._sync_client = self.settings.sync_client()
+        return self._sync_client
+
+    def _kwargs(self, encoded: Encoded) -> dict[str, Any]:
+        if encoded.api == "converse":
+            return {"modelId": self.model_id, **encoded.payload}
+        kwargs: dict[str, Any] = {
+            "modelId": self.model_id,
+            "body": encoded.body_bytes(),
+            "contentType": "application/json",
+            "accept": "application/json",
+        }
+        if encoded.guardrail is not None:
+            kwargs["guardrailIdentifier"] = encoded.guardrail.identifier
+            kwargs["guardrailVersion"] = encoded.guardrail.version
+            if encoded.guardrail.trace:
+                kwargs["trace"] = encoded.guardrail.trace.upper()
+        return kwargs
+
+    def _with_retries(self, call: Any, operation: str) -> Any:
+        attempt = 0
+        while True:
+            logger.debug("bedrock %s model=%s attempt=%d", operation, self.model_id, attempt + 1)
+            try:
+                return call()
+            except MAPPED as exc:
+                error = map_exception(exc)
+            if not self.retry.should_retry(error, attempt):
+                raise error
+            delay = self.retry.delay(attempt)
+            logger.info("bedrock %s retry in %.2fs after %s", operation, delay, type(error).__name__)
+            time.sleep(delay)
+            attempt += 1
+
+    def send(self, encoded: Encoded) -> ChatResponse:
+        kwargs = self._kwargs(encoded)
+        if encoded.api == "converse":
+            response = self._with_retries(lambda: self.client.converse(**kwargs), "converse")
+            return codecs.decode(encoded, response, {})
+
+        def invoke() -> tuple[Any, dict[str, Any]]:
+            raw = self.client.invoke_model(**kwargs)
+            return json.loads(raw["body"].read()), raw["ResponseMetadata"].get("HTTPHeaders", {})
+
+        body, headers = self._with_retries(invoke, "invoke")
+        return codecs.decode(encoded, body, headers)
+
+    def send_stream(self, encoded: Encoded) -> Iterator[StreamDelta]:
+        if not encoded.can_stream:
+            yield from codecs.response_to_deltas(self.send(encoded))
+            return
+        kwargs = self._kwargs(encoded)
+        converse = encoded.api == "converse"
+        operation = "converse_stream" if converse else "invoke_with_response_stream"
+
+        def start() -> Any:
+            method = self.client.converse_stream if converse else self.client.invoke_model_with_response_stream
+            response = method(**kwargs)
+            events = response["stream" if converse else "body"]
+            iterator = iter(events)
+            # The first event may already be an in-stream error: read it inside the retry loop.
+            first = next(iterator, None)
+            return events, iterator, first
+
+        events, iterator, first = self._with_retries(start, operation)
+        decoder = codecs.stream_decoder(encoded)
+        try:
+            event = first
+            while event is not None:
+                yield from decoder.feed(_event_payload(event, converse))
+                event = next(iterator, None)
+            yield from decoder.finish()
+        except MAPPED as exc:
+            raise map_exception(exc, decoder.text) from exc
+        except BedrockMistralError as exc:
+            raise map_exception(exc, decoder.text) from None
+        finally:
+            _close(events)
+
+    def chat(self, request: ChatRequest) -> ChatResponse:
+        return self.send(self.prepare_chat(request))
+
+    def stream_chat(self, request: ChatRequest) -> Iterator[StreamDelta]:
+        """Validation happens here, before the first delta is asked for."""
+        return self.send_stream(self.prepare_chat(request))
+
+    def complete(self, request: CompletionRequest) -> ChatResponse:
+        return self.send(self.prepare_completion(request))
+
+    def stream_complete(self, request: CompletionRequest) -> Iterator[StreamDelta]:
+        return self.send_stream(self.prepare_completion(request))
+
+    # --- async ---------------------------------------------------------------------------------------
+
+    async def _awith_retries(self, call: Any, operation: str) -> Any:
+        attempt = 0
+        while True:
+            logger.debug("bedrock async %s model=%s attempt=%d", operation, self.model_id, attempt + 1)
+            try:
+                return await call()
+            except MAPPED as exc:
+                error = map_exception(exc)
+            if not self.retry.should_retry(error, attempt):
+                raise error
+            delay = self.retry.delay(attempt)
+            logger.info("bedrock %s retry in %.2fs after %s", operation, delay, type(error).__name__)
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    async def asend(self, encoded: Encoded) -> ChatResponse:
+        kwargs = self._kwargs(encoded)
+        client = await self._async_clients.get()
+        if encoded.api == "converse":
+            response = await self._awith_retries(lambda: client.converse(**kwargs), "converse")
+            return codecs.decode(encoded, response, {})
+
+        async def invoke() -> tuple[Any, dict[str, Any]]:
+            raw = await client.invoke_model(**kwargs)
+            async with raw["body"] as stream:
+                data = await stream.read()
+            return json.loads(data), raw["ResponseMetadata"].get("HTTPHeaders", {})
+
+        body, headers = await self._awith_retries(invoke, "invoke")
+        return codecs.decode(encoded, body, headers)
+
+    async def asend_stream(self, encoded: Encoded) -> AsyncIterator[StreamDelta]:
+        if not encoded.can_stream:
+            for delta in codecs.response_to_deltas(await self.asend(encoded)):
+                yield delta
+            return
+        kwargs = self._kwargs(encoded)
+        converse = encoded.api == "converse"
+        operation = "converse_stream" if converse else "invoke_with_response_stream"
+        client = await self._async_clients.get()
+
+        async def start() -> Any:
+            method = client.converse_stream if converse else client.invoke_model_with_response_stream
+            response = await method(**kwargs)
+            events = response["stream" if converse else "body"]
+            iterator = events.__aiter__()
+            try:
+                first = await iterator.__anext__()
+            except StopAsyncIteration:
+                first = None
+            return events, iterator, first
+
+        events, iterator, first = await self._awith_retries(start, operation)
+        decoder = codecs.stream_decoder(encoded)
+        try:
+            event = first
+            while event is not None:
+                for delta in decoder.feed(_event_payload(event, converse)):
+                    yield delta
+                try:
+                    event = await iterator.__anext__()
+                except StopAsyncIteration:
+                    event = None
+            for delta in decoder.finish():
+                yield delta
+        except MAPPED as exc:
+            raise map_exception(exc, decoder.text) from exc
+        except BedrockMistralError as exc:
+            raise map_exception(exc, decoder.text) from None
+        finally:
+            _close(events)
+
+    async def achat(self, request: ChatRequest) -> ChatResponse:
+        return await self.asend(self.prepare_chat(request))
+
+    def astream_chat(self, request: ChatRequest) -> AsyncIterator[StreamDelta]:
+        return self.asend_stream(self.prepare_chat(request))
+
+    async def acomplete(self, request: CompletionRequest) -> ChatResponse:
+        return await self.asend(self.prepare_completion(request))
+
+    def astream_complete(self, request: CompletionRequest) -> AsyncIterator[StreamDelta]:
+        return self.asend_stream(self.prepare_completion(request))
+
+    async def aclose(self) -> None:
+        await self._async_clients.aclose()
+
+
+def _event_payload(event: Any, converse: bool) -> dict[str, Any]:
+    """InvokeModelWithResponseStream wraps model JSON in `chunk.bytes`; Converse events are already dicts."""
+    if converse:
+        return event if isinstance(event, dict) else {}
+    chunk = event.get("chunk") if isinstance(event, dict) else None
+    if not isinstance(chunk, dict):
+        return {}
+    data = chunk.get("bytes")
+    try:
+        value = json.loads(data) if data else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _close(events: Any) -> None:
+    close = getattr(events, "close", None)
+    if callable(close):
+        try:
+            close()
+        except Exception:  # noqa: BLE001 - closing a finished stream must not mask the real outcome
+            logger.debug("closing a Bedrock stream failed", exc_info=True)

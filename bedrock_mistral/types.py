@@ -1,0 +1,208 @@
+"""Neutral request, response, stream-delta, tool and usage types.
+
+Adapters translate framework objects to and from these; codecs translate these to and from Bedrock JSON.
+Nothing here knows LangChain, LlamaIndex, botocore or a wire format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Role = Literal["system", "user", "assistant", "tool"]
+
+StopReason = Literal["stop", "length", "tool_calls", "content_filter", "other"]
+"""Normalized stop reasons (LangChain's finish_reason vocabulary); the raw value is kept beside it."""
+
+
+@dataclass(frozen=True)
+class TextPart:
+    text: str
+
+
+@dataclass(frozen=True)
+class ImagePart:
+    """Raw image bytes; `format` is one of png, jpeg, gif, webp."""
+
+    data: bytes
+    format: str
+
+    def __repr__(self) -> str:  # keep reprs short: images can be megabytes
+        return f"ImagePart(format={self.format!r}, bytes={len(self.data)})"
+
+
+@dataclass(frozen=True)
+class DocumentPart:
+    """A document block (Converse only): raw bytes, a format (pdf, txt, md, ...) and a name."""
+
+    data: bytes
+    format: str
+    name: str
+
+    def __repr__(self) -> str:
+        return f"DocumentPart(name={self.name!r}, format={self.format!r}, bytes={len(self.data)})"
+
+
+ContentPart = TextPart | ImagePart | DocumentPart
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A complete tool call. `arguments` is the parsed JSON object; when the model sent text that is not a
+    JSON object, `arguments` is {} and `invalid` says why, with the text kept in `raw_arguments`."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any]
+    raw_arguments: str | None = None
+    invalid: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """One conversation turn.
+
+    `content` is a string or a list of parts. An assistant message may carry `tool_calls`; a tool message
+    carries `tool_call_id` (and `is_error` when the tool failed).
+    """
+
+    role: Role
+    content: str | list[ContentPart] = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    name: str | None = None
+    is_error: bool = False
+
+    @property
+    def text(self) -> str:
+        """The text of the message, parts joined by newlines."""
+        if isinstance(self.content, str):
+            return self.content
+        return "\n".join(p.text for p in self.content if isinstance(p, TextPart))
+
+    @property
+    def parts(self) -> list[ContentPart]:
+        if isinstance(self.content, str):
+            return [TextPart(self.content)] if self.content else []
+        return list(self.content)
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """A tool offered to the model: a name, a description and a JSON schema for its arguments."""
+
+    name: str
+    description: str = ""
+    parameters: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
+
+
+ToolChoice = Literal["auto", "any", "none"] | str
+"""auto, any (the model must call some tool), none, or the name of one tool."""
+
+
+@dataclass(frozen=True)
+class ResponseFormat:
+    """Ask for JSON: `schema` None means any JSON object; otherwise the answer must match the schema."""
+
+    schema: dict[str, Any] | None = None
+    name: str = "response"
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class InferenceParams:
+    """Sampling parameters; None means the model's default (nothing is sent)."""
+
+    max_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    stop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GuardrailConfig:
+    identifier: str
+    version: str
+    trace: str | None = None
+    """"enabled", "disabled" or "enabled_full"."""
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """A conversation for a chat model."""
+
+    messages: tuple[Message, ...]
+    params: InferenceParams = InferenceParams()
+    tools: tuple[ToolSpec, ...] = ()
+    tool_choice: ToolChoice | None = None
+    response_format: ResponseFormat | None = None
+    guardrail: GuardrailConfig | None = None
+    additional_model_request_fields: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class CompletionRequest:
+    """A raw prompt for a text-completion model. The template is applied unless the prompt already has it."""
+
+    prompt: str
+    params: InferenceParams = InferenceParams()
+    guardrail: GuardrailConfig | None = None
+    additional_model_request_fields: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int
+    output_tokens: int
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Latencies Bedrock reports, in milliseconds."""
+
+    latency_ms: int | None = None
+    first_byte_latency_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class ChatResponse:
+    text: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    stop_reason: StopReason | None = None
+    raw_stop_reason: str | None = None
+    usage: Usage | None = None
+    metrics: Metrics = Metrics()
+    model_id: str = ""
+    request_id: str | None = None
+    api: str = ""
+    reasoning: str | None = None
+
+
+@dataclass(frozen=True)
+class ToolCallDelta:
+    """A piece of a tool call in a stream. `index` is stable for one call; `id` and `name` come on its
+    first piece; `arguments` is a fragment of the JSON text to append."""
+
+    index: int
+    id: str | None = None
+    name: str | None = None
+    arguments: str = ""
+
+
+@dataclass(frozen=True)
+class StreamDelta:
+    """One step of a stream. The last delta carries `stop_reason`; `usage` arrives exactly once."""
+
+    text: str = ""
+    tool_call: ToolCallDelta | None = None
+    stop_reason: StopReason | None = None
+    raw_stop_reason: str | None = None
+    usage: Usage | None = None
+    metrics: Metrics | None = None
+    role: str | None = None
+    reasoning: str = ""

@@ -1,0 +1,197 @@
+"""Checks made before any request, so a bad call fails here with a clear message and nothing is sent.
+
+Each rule names the parameter, the model and what is allowed. The limits come from the catalog row.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from bedrock_mistral.catalog import MAX_STOP_SEQUENCES, Api, BodyFormat, ModelSpec, Range
+from bedrock_mistral.errors import InvalidRequestError, ParameterError, UnsupportedFeatureError
+from bedrock_mistral.types import (
+    ChatRequest,
+    DocumentPart,
+    ImagePart,
+    InferenceParams,
+    Message,
+    ToolSpec,
+)
+
+TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+IMAGE_FORMATS = ("png", "jpeg", "gif", "webp")
+VALID_TOOL_CHOICES = ("auto", "any", "none")
+JSON_SCHEMA_TYPES = {"object", "array", "string", "number", "integer", "boolean", "null"}
+
+
+def _number(name: str, value: Any, spec: ModelSpec, allowed: Range) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ParameterError(name, value, spec.model_id, f"a number from {allowed.describe()}")
+    if not allowed.contains(value):
+        raise ParameterError(name, value, spec.model_id, allowed.describe())
+
+
+def _integer(name: str, value: Any, spec: ModelSpec, allowed: Range) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ParameterError(name, value, spec.model_id, f"an integer from {allowed.describe()}")
+    if not allowed.contains(value):
+        raise ParameterError(name, value, spec.model_id, allowed.describe())
+
+
+def validate_params(spec: ModelSpec, params: InferenceParams, api: Api, body: BodyFormat | None = None) -> None:
+    """Check sampling parameters against the model's ranges for the API (and InvokeModel body format)."""
+    if params.max_tokens is not None:
+        _integer("max_tokens", params.max_tokens, spec, spec.max_tokens)
+    if params.temperature is not None:
+        _number("temperature", params.temperature, spec, spec.temperature)
+    if params.top_p is not None:
+        _number("top_p", params.top_p, spec, spec.top_p)
+    if params.top_k is not None:
+        takes_top_k = api == "invoke" and spec.top_k is not None and body in (None, BodyFormat.TEXT_COMPLETION)
+        if not takes_top_k:
+            where = "the Converse API" if api == "converse" else f"the {(body or 'invoke').__str__()} body"
+            raise ParameterError(
+                "top_k",
+                params.top_k,
+                spec.model_id,
+                f"none: Bedrock rejects top_k for this model on {where}"
+                + ("; use api='invoke' (text completion)" if spec.top_k is not None else ""),
+            )
+        _integer("top_k", params.top_k, spec, spec.top_k or Range(1, 200))
+    validate_stop(spec, params.stop)
+
+
+def validate_stop(spec: ModelSpec, stop: Sequence[str]) -> None:
+    if isinstance(stop, str):
+        raise ParameterError("stop", stop, spec.model_id, "a list of strings, not a single string")
+    if len(stop) > MAX_STOP_SEQUENCES:
+        raise ParameterError(
+            "stop", list(stop), spec.model_id, f"at most {MAX_STOP_SEQUENCES} stop sequences, got {len(stop)}"
+        )
+    for item in stop:
+        if not isinstance(item, str) or not item:
+            raise ParameterError("stop", list(stop), spec.model_id, "non-empty strings only")
+
+
+def validate_tools(spec: ModelSpec, api: Api, tools: Sequence[ToolSpec], tool_choice: str | None) -> None:
+    if not tools:
+        if tool_choice not in (None, "none", "auto"):
+            raise InvalidRequestError(f"tool_choice={tool_choice!r} was given but no tools were offered")
+        return
+    if not spec.supports_tools(api):
+        other: Api = "converse" if api == "invoke" else "invoke"
+        hint = f"; it supports tools with api={other!r}" if spec.supports_tools(other) else ""
+        raise UnsupportedFeatureError(
+            f"tools are not supported by model {spec.model_id!r} with api={api!r}{hint}"
+        )
+    seen: set[str] = set()
+    for tool in tools:
+        if not isinstance(tool.name, str) or not TOOL_NAME.match(tool.name):
+            raise InvalidRequestError(
+                f"tool name {tool.name!r} is not allowed by Bedrock: use 1 to 64 characters from "
+                "letters, digits, '_' and '-'"
+            )
+        if tool.name in seen:
+            raise InvalidRequestError(f"tool name {tool.name!r} is offered twice; tool names must be unique")
+        seen.add(tool.name)
+        validate_json_schema(tool.parameters, f"parameters of tool {tool.name!r}")
+    if tool_choice is not None and tool_choice not in VALID_TOOL_CHOICES and tool_choice not in seen:
+        raise InvalidRequestError(
+            f"tool_choice={tool_choice!r} is neither one of {', '.join(VALID_TOOL_CHOICES)} nor the name of "
+            f"an offered tool ({', '.join(sorted(seen))})"
+        )
+
+
+def validate_json_schema(schema: Any, what: str) -> None:
+    """A structural check of a tool's JSON schema: an object schema whose types are JSON schema types."""
+    if not isinstance(schema, dict):
+        raise InvalidRequestError(f"{what} must be a JSON schema object, got {type(schema).__name__}")
+    if schema.get("type", "object") != "object":
+        raise InvalidRequestError(f"{what} must be a JSON schema of type 'object', got {schema.get('type')!r}")
+    _check_schema_node(schema, what)
+
+
+def _check_schema_node(node: Any, what: str) -> None:
+    if isinstance(node, bool):
+        return
+    if not isinstance(node, dict):
+        raise InvalidRequestError(f"{what}: a schema must be an object, got {node!r}")
+    kind = node.get("type")
+    kinds = kind if isinstance(kind, list) else [kind] if kind is not None else []
+    for k in kinds:
+        if k not in JSON_SCHEMA_TYPES:
+            raise InvalidRequestError(
+                f"{what}: {k!r} is not a JSON schema type (allowed: {', '.join(sorted(JSON_SCHEMA_TYPES))})"
+            )
+    props = node.get("properties")
+    if props is not None:
+        if not isinstance(props, dict):
+            raise InvalidRequestError(f"{what}: 'properties' must be an object")
+        for name, sub in props.items():
+            _check_schema_node(sub, f"{what}.{name}")
+    required = node.get("required")
+    if required is not None and (
+        not isinstance(required, list) or not all(isinstance(r, str) for r in required)
+    ):
+        raise InvalidRequestError(f"{what}: 'required' must be a list of property names")
+    if "items" in node and node["items"] is not None and not isinstance(node["items"], list):
+        _check_schema_node(node["items"], f"{what}[]")
+    for key in ("anyOf", "oneOf", "allOf"):
+        for sub in node.get(key) or []:
+            _check_schema_node(sub, what)
+    for sub in (node.get("$defs") or node.get("definitions") or {}).values():
+        _check_schema_node(sub, what)
+
+
+def validate_messages(spec: ModelSpec, api: Api, messages: Sequence[Message]) -> None:
+    """Shape rules every API shares, plus content the model cannot take."""
+    if not messages:
+        raise InvalidRequestError("messages is empty: send at least one user message")
+    if all(m.role == "system" for m in messages):
+        raise InvalidRequestError("messages holds only system messages: send at least one user message")
+    last = messages[-1]
+    if last.role == "assistant":
+        raise InvalidRequestError(
+            f"the conversation ends with an assistant message, which Bedrock's {api} API for "
+            f"{spec.model_id!r} does not continue: end with a user or tool message"
+        )
+    call_ids = {c.id for m in messages for c in m.tool_calls}
+    for index, message in enumerate(messages):
+        if message.role not in ("system", "user", "assistant", "tool"):
+            raise InvalidRequestError(f"messages[{index}].role={message.role!r}: use system, user, assistant or tool")
+        if message.role == "tool" and not message.tool_call_id:
+            raise InvalidRequestError(f"messages[{index}] is a tool result without tool_call_id")
+        if message.role == "tool" and message.tool_call_id not in call_ids:
+            raise InvalidRequestError(
+                f"messages[{index}] answers tool call {message.tool_call_id!r}, which no assistant message made"
+            )
+        for part in message.parts:
+            if isinstance(part, ImagePart):
+                if not spec.vision:
+                    raise UnsupportedFeatureError(
+                        f"messages[{index}] holds an image, but model {spec.model_id!r} does not accept images"
+                    )
+                if part.format not in IMAGE_FORMATS:
+                    raise InvalidRequestError(
+                        f"messages[{index}]: image format {part.format!r} is not one of {', '.join(IMAGE_FORMATS)}"
+                    )
+                if api != "converse":
+                    raise UnsupportedFeatureError(
+                        f"messages[{index}] holds an image: images are sent with api='converse' only"
+                    )
+            if isinstance(part, DocumentPart) and api != "converse":
+                raise UnsupportedFeatureError(
+                    f"messages[{index}] holds a document: documents are sent with api='converse' only"
+                )
+
+
+def validate_chat_request(spec: ModelSpec, api: Api, request: ChatRequest) -> None:
+    body = spec.chat_body_format() if api == "invoke" else None
+    validate_params(spec, request.params, api, body)
+    validate_messages(spec, api, request.messages)
+    validate_tools(spec, api, request.tools, request.tool_choice)
+    if request.response_format is not None and request.response_format.schema is not None:
+        validate_json_schema(request.response_format.schema, "response_format schema")
