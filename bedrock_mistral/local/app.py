@@ -1,0 +1,302 @@
+"""The Bedrock Runtime application: one HTTP request in, one response (or a frame stream) out.
+
+HTTP mechanics live in `server.py`; wire formats in `wire/`; answers come from an engine. This module
+orders the steps Bedrock takes: authenticate, route, faults, resolve the model, validate, answer.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from bedrock_mistral import catalog
+from bedrock_mistral.catalog import BodyFormat, ModelSpec
+from bedrock_mistral.local import eventstream, validation
+from bedrock_mistral.local.auth import Authenticator, SignedRequest
+from bedrock_mistral.local.conversation import Conversation, Delta
+from bedrock_mistral.local.engines.base import Engine
+from bedrock_mistral.local.faults import Faults, Plan
+from bedrock_mistral.local.service_errors import INVALID_MODEL, ServiceError, malformed
+from bedrock_mistral.local.wire import chat_completion, converse, text_completion
+from bedrock_mistral.local.wire.common import Exchange
+
+_ROUTE = re.compile(
+    r"^/model/(?P<model>[^/?]+)/(?P<op>invoke|invoke-with-response-stream|converse|converse-stream)/?(?:\?.*)?$"
+)
+OPERATIONS = {
+    "invoke": "InvokeModel",
+    "invoke-with-response-stream": "InvokeModelWithResponseStream",
+    "converse": "Converse",
+    "converse-stream": "ConverseStream",
+}
+EVENTSTREAM = "application/vnd.amazon.eventstream"
+DROP = b""
+"""Yielded by a stream to close the connection without the terminating chunk."""
+_IN_STREAM = {
+    "ThrottlingException": "throttlingException",
+    "ValidationException": "validationException",
+    "ModelTimeoutException": "modelTimeoutException",
+    "InternalServerException": "internalServerException",
+    "ServiceUnavailableException": "serviceUnavailableException",
+}
+
+
+@dataclass
+class HttpRequest:
+    method: str
+    target: str
+    headers: dict[str, str]
+    """Lower-cased names."""
+    body: bytes
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes = b""
+    stream: Iterator[bytes] | None = None
+    drop: bool = False
+    """Close the connection without answering."""
+
+
+@dataclass
+class RecordedRequest:
+    """What the emulator received, for assertions in tests."""
+
+    operation: str
+    model_id: str
+    """As sent (URL-decoded)."""
+    base_model_id: str
+    body: Any
+    headers: dict[str, str]
+    request_id: str = ""
+    access_key: str | None = None
+
+
+@dataclass
+class RequestLog:
+    """Thread-safe list of received requests."""
+
+    _items: list[RecordedRequest] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, item: RecordedRequest) -> None:
+        with self._lock:
+            self._items.append(item)
+
+    def snapshot(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def error_response(error: ServiceError, request_id: str) -> HttpResponse:
+    headers = [
+        ("Content-Type", "application/json"),
+        ("x-amzn-RequestId", request_id),
+        ("x-amzn-ErrorType", error.error_type),
+    ]
+    return HttpResponse(error.status, headers, json.dumps({"message": error.message}).encode())
+
+
+def in_stream_exception(error: ServiceError) -> bytes:
+    kind = _IN_STREAM.get(error.code, "modelStreamErrorException")
+    extra = {"originalStatusCode": error.status} if kind == "modelStreamErrorException" else None
+    return eventstream.exception_frame(kind, error.message, extra)
+
+
+class BedrockApp:
+    """Handles requests; shared by all connection threads (all state is behind locks)."""
+
+    def __init__(
+        self, engine: Engine, authenticator: Authenticator, faults: Faults, *, max_body_bytes: int
+    ) -> None:
+        self.engine = engine
+        self.authenticator = authenticator
+        self.faults = faults
+        self.max_body_bytes = max_body_bytes
+        self.log = RequestLog()
+
+    # --- entry point ------------------------------------------------------------------------------
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        request_id = str(uuid.uuid4())
+        try:
+            return self._handle(request, request_id)
+        except ServiceError as error:
+            return error_response(error, request_id)
+
+    def _handle(self, request: HttpRequest, request_id: str) -> HttpResponse:
+        route = _ROUTE.match(request.target)
+        if route is None or request.method != "POST":
+            raise ServiceError("UnknownOperationException", "Unknown operation", 404)
+        operation = OPERATIONS[route.group("op")]
+        model_id = unquote(route.group("model"))
+        spec = catalog.find(model_id)
+        body = _json_or_none(request.body)
+        record = RecordedRequest(
+            operation,
+            model_id,
+            spec.model_id if spec else catalog.base_model_id(model_id),
+            body,
+            dict(request.headers),
+            request_id,
+        )
+        self.log.add(record)
+        record.access_key = self.authenticator.check(
+            SignedRequest(request.method, request.target, request.headers, request.body)
+        )
+        plan = self.faults.take(operation, model_id)
+        drop_now = plan.drop is not None and operation in ("InvokeModel", "Converse")
+        if plan.error is not None or drop_now:
+            if plan.first_byte_ms:
+                time.sleep(plan.first_byte_ms / 1000)
+            if plan.error is not None:
+                raise ServiceError(plan.error.code, plan.error.message, plan.error.status)
+            return HttpResponse(0, [], drop=True)
+        if spec is None:
+            raise ServiceError("ValidationException", INVALID_MODEL)
+        if not isinstance(body, dict):
+            raise malformed("#: expected type: JSONObject, found: String")
+        if operation in ("InvokeModel", "InvokeModelWithResponseStream"):
+            return self._invoke(operation, model_id, spec, body, request_id, plan)
+        return self._converse(operation, model_id, spec, body, request_id, plan)
+
+    # --- operations -------------------------------------------------------------------------------
+
+    def _invoke(
+        self,
+        operation: str,
+        model_id: str,
+        spec: ModelSpec,
+        body: dict[str, Any],
+        request_id: str,
+        plan: Plan,
+    ) -> HttpResponse:
+        chat = "messages" in body and BodyFormat.CHAT_COMPLETION in spec.invoke_formats
+        if not spec.invoke_formats:
+            chat = True  # Converse-first models: the chat body is the only one they could take
+        elif BodyFormat.TEXT_COMPLETION not in spec.invoke_formats:
+            chat = True
+        wire: Any = chat_completion if chat else text_completion
+        conversation = wire.parse(body, spec, model_id)
+        exchange = self._exchange(request_id, model_id, spec, conversation)
+        if operation == "InvokeModel":
+            reason = self._complete(exchange, plan)
+            headers = [
+                ("Content-Type", "application/json"),
+                ("x-amzn-RequestId", request_id),
+                ("X-Amzn-Bedrock-Invocation-Latency", str(exchange.latency_ms())),
+                ("X-Amzn-Bedrock-Output-Token-Count", str(exchange.output_tokens)),
+                ("X-Amzn-Bedrock-Input-Token-Count", str(exchange.input_tokens)),
+            ]
+            return HttpResponse(200, headers, wire.response_body(exchange, reason))
+        frames = wire.stream(self._deltas(conversation), exchange)
+        headers = [
+            ("Content-Type", EVENTSTREAM),
+            ("x-amzn-RequestId", request_id),
+            ("X-Amzn-Bedrock-Content-Type", "application/json"),
+        ]
+        return self._stream_response(headers, frames, plan)
+
+    def _converse(
+        self,
+        operation: str,
+        model_id: str,
+        spec: ModelSpec,
+        body: dict[str, Any],
+        request_id: str,
+        plan: Plan,
+    ) -> HttpResponse:
+        streaming = operation == "ConverseStream"
+        conversation = converse.parse(body, spec, model_id, streaming=streaming)
+        exchange = self._exchange(request_id, model_id, spec, conversation)
+        if not streaming:
+            reason = self._complete(exchange, plan)
+            headers = [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id)]
+            return HttpResponse(200, headers, converse.response_body(exchange, reason))
+        frames = converse.stream(self._deltas(conversation), exchange)
+        return self._stream_response(
+            [("Content-Type", EVENTSTREAM), ("x-amzn-RequestId", request_id)], frames, plan
+        )
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _exchange(request_id: str, model_id: str, spec: ModelSpec, conversation: Conversation) -> Exchange:
+        exchange = Exchange(request_id, model_id, spec, conversation)
+        validation.check_context(exchange.input_tokens, spec)
+        return exchange
+
+    def _complete(self, exchange: Exchange, plan: Plan) -> str:
+        if plan.first_byte_ms:
+            time.sleep(plan.first_byte_ms / 1000)
+        reply = self.engine.reply(exchange.conversation)
+        exchange.absorb(
+            Delta(reply.text, reply.tool_calls, reply.stop_reason, reply.input_tokens, reply.output_tokens)
+        )
+        if plan.per_token_ms:
+            time.sleep(plan.per_token_ms * exchange.output_tokens / 1000)
+        return reply.stop_reason
+
+    def _deltas(self, conversation: Conversation) -> Iterator[Delta]:
+        """The engine's stream, started now so that a failure to start is an HTTP error, not a frame."""
+        deltas = iter(self.engine.stream(conversation))
+        first = next(deltas, Delta(stop_reason="stop"))
+        return itertools.chain([first], deltas)
+
+    def _stream_response(
+        self, headers: list[tuple[str, str]], frames: Iterator[bytes], plan: Plan
+    ) -> HttpResponse:
+        if plan.first_byte_ms:
+            time.sleep(plan.first_byte_ms / 1000)
+        return HttpResponse(200, headers, stream=_with_faults(frames, plan))
+
+
+def _with_faults(frames: Iterator[bytes], plan: Plan) -> Iterator[bytes]:
+    """Frames with per-chunk latency, an injected exception or a dropped connection, and engine errors as frames."""
+    sent = 0
+    try:
+        for frame in frames:
+            if plan.stream_error is not None and sent >= plan.stream_error.after_chunks:
+                break
+            if plan.drop is not None and sent >= plan.drop.after_chunks:
+                break
+            if plan.per_token_ms:
+                time.sleep(plan.per_token_ms / 1000)
+            yield frame
+            sent += 1
+    except ServiceError as error:
+        yield in_stream_exception(error)
+        return
+    if plan.stream_error is not None:
+        fault = plan.stream_error
+        extra = {"originalStatusCode": 500} if fault.code == "modelStreamErrorException" else None
+        yield eventstream.exception_frame(fault.code, fault.message, extra)
+    elif plan.drop is not None:
+        yield DROP
+
+
+def _json_or_none(body: bytes) -> Any:
+    if not body:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers.items()}

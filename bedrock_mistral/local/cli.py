@@ -1,0 +1,117 @@
+"""`serve`: run the emulator in the foreground, with faults from flags. Reused by `bedrock-mistral serve`."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from bedrock_mistral.local.auth import AUTH_MODES
+from bedrock_mistral.local.emulator import LocalBedrock
+from bedrock_mistral.local.faults import STREAM_EXCEPTIONS
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The `serve` options, added to any parser (ours or the top-level CLI's subcommand)."""
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    parser.add_argument("--region", default="us-east-1", help="region clients should sign for")
+    parser.add_argument(
+        "--auth", choices=AUTH_MODES, default="signed", help="SigV4 checking (default signed)"
+    )
+    parser.add_argument("--engine", choices=("rules", "openai-compatible"), default="rules")
+    parser.add_argument("--upstream-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1")
+    parser.add_argument("--upstream-model", help="model name on the upstream server")
+    parser.add_argument("--max-body-bytes", type=int, default=None, help="largest request body accepted")
+    faults = parser.add_argument_group("faults")
+    faults.add_argument(
+        "--throttle", type=int, metavar="N", help="answer the first N requests with 429 ThrottlingException"
+    )
+    faults.add_argument(
+        "--latency-ms", type=float, default=0.0, help="delay before the first byte of every answer"
+    )
+    faults.add_argument(
+        "--token-latency-ms", type=float, default=0.0, help="delay per output token (per stream chunk)"
+    )
+    faults.add_argument(
+        "--stream-error-after", type=int, metavar="K", help="raise an in-stream exception after K chunks"
+    )
+    faults.add_argument("--stream-error", choices=STREAM_EXCEPTIONS, default="modelStreamErrorException")
+    faults.add_argument("--drop-after", type=int, metavar="K", help="drop stream connections after K chunks")
+    return parser
+
+
+def build(args: argparse.Namespace) -> LocalBedrock:
+    """The emulator and its faults as the flags describe them (not started)."""
+    options: dict[str, Any] = {}
+    if args.max_body_bytes is not None:
+        options["max_body_bytes"] = args.max_body_bytes
+    bedrock = LocalBedrock(
+        args.host,
+        args.port,
+        auth=args.auth,
+        engine=args.engine,
+        region_name=args.region,
+        upstream_url=args.upstream_url,
+        upstream_model=args.upstream_model,
+        **options,
+    )
+    if args.throttle:
+        bedrock.faults.throttle(args.throttle)
+    if args.latency_ms or args.token_latency_ms:
+        bedrock.faults.latency(args.latency_ms, args.token_latency_ms, count=None)
+    if args.stream_error_after is not None:
+        bedrock.faults.stream_error(args.stream_error_after, args.stream_error, count=None)
+    if args.drop_after is not None:
+        bedrock.faults.drop_connection(args.drop_after, count=None, operation=None)
+    return bedrock
+
+
+def banner(bedrock: LocalBedrock) -> str:
+    return "\n".join(
+        [
+            f"Local Bedrock Runtime listening on {bedrock.endpoint_url} (auth={bedrock.auth}, "
+            f"engine={getattr(bedrock.engine, 'name', '?')})",
+            "Point clients at it with:",
+            f"  export AWS_ENDPOINT_URL_BEDROCK_RUNTIME={bedrock.endpoint_url}",
+            f"  export AWS_REGION={bedrock.region_name}",
+            f"  export AWS_ACCESS_KEY_ID={bedrock.aws_access_key_id}",
+            f"  export AWS_SECRET_ACCESS_KEY={bedrock.aws_secret_access_key}",
+            "Press Ctrl-C to stop.",
+        ]
+    )
+
+
+def run_serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    """Serve until Ctrl-C/SIGTERM (or until `stop` is set); returns the exit status."""
+    try:
+        bedrock = build(args)
+        bedrock.start()
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(banner(bedrock), flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        bedrock.stop()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bedrock_mistral.local", description="Local Bedrock Runtime emulator"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_serve_arguments(commands.add_parser("serve", help="run the emulator"))
+    args = parser.parse_args(argv)
+    return run_serve(args)

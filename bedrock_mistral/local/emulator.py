@@ -1,0 +1,158 @@
+"""`LocalBedrock`: the emulator as a Python object, started on a free port in a background thread."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+from bedrock_mistral.local.app import BedrockApp, RecordedRequest, error_response
+from bedrock_mistral.local.auth import Authenticator, AuthMode
+from bedrock_mistral.local.engines.base import Engine
+from bedrock_mistral.local.faults import Faults
+from bedrock_mistral.local.server import HttpServer
+from bedrock_mistral.local.validation import DEFAULT_MAX_BODY_BYTES
+
+DEFAULT_ACCESS_KEY_ID = "AKIALOCALBEDROCK0000"
+DEFAULT_SECRET_ACCESS_KEY = "local/bedrock/emulator/secret/key/000000"
+
+
+def make_engine(
+    engine: str | Engine, upstream_url: str | None = None, upstream_model: str | None = None
+) -> Engine:
+    """An engine from its name (`rules`, `openai-compatible`) or an Engine object as is."""
+    if not isinstance(engine, str):
+        return engine
+    if engine == "rules":
+        from bedrock_mistral.local.engines.rules import RulesEngine
+
+        return RulesEngine()
+    if engine in ("openai-compatible", "openai", "upstream"):
+        from bedrock_mistral.local.engines.upstream import UpstreamEngine
+
+        url = upstream_url or os.environ.get("LOCAL_BEDROCK_UPSTREAM_URL")
+        model = upstream_model or os.environ.get("LOCAL_BEDROCK_UPSTREAM_MODEL")
+        if not url or not model:
+            raise ValueError("engine 'openai-compatible' needs upstream_url and upstream_model")
+        return UpstreamEngine(url, model, api_key=os.environ.get("LOCAL_BEDROCK_UPSTREAM_API_KEY"))
+    raise ValueError(f"unknown engine {engine!r}; use 'rules' or 'openai-compatible'")
+
+
+class LocalBedrock:
+    """A local Bedrock Runtime endpoint for boto3 and anything built on it.
+
+    >>> with LocalBedrock() as bedrock:
+    ...     client = bedrock.client()
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        auth: AuthMode = "signed",
+        engine: str | Engine = "rules",
+        region_name: str = "us-east-1",
+        aws_access_key_id: str = DEFAULT_ACCESS_KEY_ID,
+        aws_secret_access_key: str = DEFAULT_SECRET_ACCESS_KEY,
+        credentials: Mapping[str, str] | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        upstream_url: str | None = None,
+        upstream_model: str | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.region_name = region_name
+        self.aws_access_key_id = aws_access_key_id
+        self.aws_secret_access_key = aws_secret_access_key
+        keys = {aws_access_key_id: aws_secret_access_key, **(credentials or {})}
+        self.faults = Faults()
+        self.engine = make_engine(engine, upstream_url, upstream_model)
+        self._app = BedrockApp(
+            self.engine, Authenticator(auth, keys), self.faults, max_body_bytes=max_body_bytes
+        )
+        self.auth = auth
+        self.max_body_bytes = max_body_bytes
+        self._server: HttpServer | None = None
+
+    # --- lifecycle --------------------------------------------------------------------------------
+
+    def start(self) -> LocalBedrock:
+        if self._server is None:
+            self._server = HttpServer(
+                self._app.handle,
+                self.host,
+                self.port,
+                max_body_bytes=self.max_body_bytes,
+                error_handler=lambda error: error_response(error, "00000000-0000-0000-0000-000000000000"),
+            )
+            self.port = self._server.port
+            self._server.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> LocalBedrock:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    # --- what clients need ------------------------------------------------------------------------
+
+    @property
+    def endpoint_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError(
+                "LocalBedrock is not started: use `with LocalBedrock() as bedrock:` or .start()"
+            )
+        return f"http://{self.host}:{self.port}"
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for `boto3.client("bedrock-runtime", **kwargs)` (and langchain/llama-index clients)."""
+        return {
+            "endpoint_url": self.endpoint_url,
+            "region_name": self.region_name,
+            "aws_access_key_id": self.aws_access_key_id,
+            "aws_secret_access_key": self.aws_secret_access_key,
+        }
+
+    def client(self, **kwargs: Any) -> Any:
+        """A boto3 `bedrock-runtime` client pointed here; retries off unless `config` says otherwise."""
+        import boto3
+        from botocore.config import Config
+
+        options = self.client_kwargs()
+        config = Config(retries={"total_max_attempts": 1, "mode": "standard"}, max_pool_connections=64)
+        if "config" in kwargs:
+            config = config.merge(kwargs.pop("config"))
+        options.update(kwargs)
+        return boto3.client("bedrock-runtime", config=config, **options)
+
+    # --- observation ------------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """The requests received so far (a snapshot)."""
+        return self._app.log.snapshot()
+
+    def clear(self) -> None:
+        """Forget received requests and remove all faults."""
+        self._app.log.clear()
+        self.faults.clear()
+
+    def __repr__(self) -> str:
+        where = self.endpoint_url if self._server else "stopped"
+        return (
+            f"LocalBedrock({where}, auth={self.auth!r}, engine={getattr(self.engine, 'name', self.engine)!r})"
+        )

@@ -1,0 +1,144 @@
+"""Text answers of the rules engine: tool results quoted, RAG passages, JSON, and the small-talk fallback."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from bedrock_mistral import catalog
+from bedrock_mistral.local.conversation import Conversation, ToolResult
+from bedrock_mistral.local.engines import extract
+from bedrock_mistral.local.engines.words import keywords, overlap, sentences
+
+_LLAMA_CONTEXT = re.compile(r"Context information is below\.?\s*-{3,}\s*(?P<context>.*?)\s*-{3,}", re.S)
+_LLAMA_QUERY = re.compile(r"Query:\s*(?P<query>.*?)\s*(?:\n\s*Answer:|$)", re.S)
+_LANGCHAIN = re.compile(
+    r"Context:\s*(?P<context>.*?)\s*(?:Question|Query|Input):\s*(?P<query>.*?)\s*(?:\n\s*(?:Helpful )?Answer:|$)",
+    re.S | re.I,
+)
+_EXISTING = re.compile(r"We have provided an existing answer:\s*(?P<answer>.*?)\n", re.S)
+_METADATA = re.compile(r"^[\w .-]{1,40}:\s*\S+$")
+_ARITHMETIC = re.compile(r"(-?\d+(?:\.\d+)?)\s*([-+*/×x])\s*(-?\d+(?:\.\d+)?)")
+_IDENTITY = re.compile(
+    r"\b(who|what|which)\b.*\b(are you|llm|model|your name|yourself)\b|\bintroduce yourself\b", re.I | re.S
+)
+
+
+def sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in ".!?…" else text + "."
+
+
+def quote_tool_results(conversation: Conversation, results: list[ToolResult]) -> str:
+    """(a) "The result of get_payment_status is: Paid." for each result of the last turn."""
+    parts = []
+    for result in results:
+        name = result.name or conversation.tool_name_for(result.tool_call_id)
+        content = " ".join(result.content.split()) or "(empty)"
+        if result.is_error:
+            parts.append(sentence(f"The tool {name or ''} failed with: {content}".replace("  ", " ")))
+        else:
+            parts.append(
+                sentence(f"The result of {name} is: {content}" if name else f"The tool returned: {content}")
+            )
+    return " ".join(parts)
+
+
+def find_json_schema(text: str) -> dict[str, Any] | None:
+    """The first JSON object in `text` that looks like a JSON schema (has properties or an object type)."""
+    decoder = json.JSONDecoder()
+    for count, match in enumerate(re.finditer(r"\{", text)):
+        if count > 200:
+            break
+        try:
+            value, _ = decoder.raw_decode(text, match.start())
+        except ValueError:
+            continue
+        if isinstance(value, dict) and ("properties" in value or value.get("type") == "object"):
+            return value
+    return None
+
+
+def wants_json(conversation: Conversation) -> bool:
+    question = conversation.last_user_text
+    return conversation.json_mode or bool(re.search(r"\bjson\b", f"{conversation.system}\n{question}", re.I))
+
+
+def json_answer(conversation: Conversation) -> str:
+    """(c) Schema-valid JSON, values taken from the prompt where possible."""
+    question = conversation.last_user_text
+    schema = conversation.response_schema or find_json_schema(f"{conversation.system}\n{question}")
+    if schema is not None:
+        return json.dumps(extract.fill(schema, question), ensure_ascii=False)
+    return json.dumps({"answer": default_answer(conversation)}, ensure_ascii=False)
+
+
+def rag_parts(conversation: Conversation) -> tuple[str, str] | None:
+    """(context, question) when the prompt carries retrieved passages (LlamaIndex or LangChain style)."""
+    question = conversation.last_user_text
+    for text in (question, conversation.system):
+        match = _LLAMA_CONTEXT.search(text)
+        if match:
+            query = _LLAMA_QUERY.search(text[match.end() :])
+            return match.group("context"), (query.group("query") if query else question)
+        match = _LANGCHAIN.search(text)
+        if match and match.group("context").strip():
+            return match.group("context"), match.group("query") or question
+    if re.search(r"\bcontext\b", conversation.system, re.I) and len(sentences(conversation.system)) > 2:
+        return conversation.system, question
+    return None
+
+
+def rag_answer(context: str, question: str, existing: str | None = None) -> str:
+    """(d) The passage sentences that share the most words with the question."""
+    if existing:
+        return existing.strip()
+    candidates = [s for s in sentences(context) if not _METADATA.match(s) and keywords(s)]
+    if not candidates:
+        return "The context does not contain an answer to this question."
+    scored = sorted(enumerate(candidates), key=lambda p: (-overlap(p[1], question), p[0]))
+    best_score = overlap(scored[0][1], question)
+    chosen = [scored[0]] + [p for p in scored[1:2] if best_score and overlap(p[1], question) == best_score]
+    return " ".join(sentence(text) for _, text in sorted(chosen))
+
+
+def existing_answer(text: str) -> str | None:
+    match = _EXISTING.search(text)
+    return match.group("answer") if match else None
+
+
+def _arithmetic(question: str) -> str | None:
+    match = _ARITHMETIC.search(question)
+    if match is None:
+        return None
+    a, op, b = float(match.group(1)), match.group(2), float(match.group(3))
+    results = {"+": a + b, "-": a - b, "*": a * b, "×": a * b, "x": a * b, "/": a / b if b else float("nan")}
+    value = results[op]
+    shown = int(value) if float(value).is_integer() else round(value, 6)
+    return f"{match.group(1)} {op} {match.group(3)} = {shown}."
+
+
+def default_answer(conversation: Conversation) -> str:
+    """(f) A short deterministic answer that depends on the prompt."""
+    question = " ".join(conversation.last_user_text.split())
+    spec = catalog.find(conversation.model_id)
+    name = spec.name if spec else conversation.model_id
+    if not question:
+        return "Hello! How can I help you today?"
+    if _IDENTITY.search(question):
+        return (
+            f"I am {name} ({conversation.model_id}), a Mistral model emulated locally by the bedrock-mistral "
+            f"Bedrock emulator."
+        )
+    if re.match(r"^(hi|hello|hey|good (morning|afternoon|evening))\b", question, re.I):
+        return f"Hello! I am {name}, emulated locally. How can I help you today?"
+    arithmetic = _arithmetic(question)
+    if arithmetic:
+        return arithmetic
+    say = re.match(r"^(?:say|repeat)\s*[:,]?\s*[\"'“]?(?P<what>.+?)[\"'”]?\s*[.!]?$", question, re.I)
+    if say:
+        what = say.group("what")
+        return sentence(what[:1].upper() + what[1:])
+    topic = question if len(question) <= 160 else question[:157] + "..."
+    return f'You asked: "{topic}" This is a deterministic answer from {name}, emulated locally.'

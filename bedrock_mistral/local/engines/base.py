@@ -1,0 +1,34 @@
+"""The engine protocol: a neutral conversation in, a reply (or a stream of deltas) out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol, runtime_checkable
+
+from bedrock_mistral.local import tokens
+from bedrock_mistral.local.conversation import Conversation, Delta, Reply
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """Answers conversations. `reply` must honour max_tokens and stop; `stream` yields word-sized deltas."""
+
+    name: str
+
+    def reply(self, conversation: Conversation) -> Reply: ...
+
+    def stream(self, conversation: Conversation) -> Iterator[Delta]: ...
+
+
+def stream_reply(reply: Reply) -> Iterator[Delta]:
+    """A complete reply as deltas: one per word (with its leading space), tool calls whole, stop at the end."""
+    parts = tokens.pieces(reply.text)
+    for part in parts[:-1]:
+        yield Delta(text=part)
+    yield Delta(
+        text=parts[-1] if parts else "",
+        tool_calls=list(reply.tool_calls),
+        stop_reason=reply.stop_reason,
+        input_tokens=reply.input_tokens,
+        output_tokens=reply.output_tokens,
+    )

@@ -1,0 +1,55 @@
+"""The ReAct text protocol (Thought / Action / Action Input / Observation / Answer) of LlamaIndex's agent."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from bedrock_mistral.local.conversation import Conversation, ToolSpec
+from bedrock_mistral.local.engines import answers, tool_choice
+
+_TOOL = re.compile(
+    r"> Tool Name: (?P<name>\S+)\s*\nTool Description: (?P<desc>.*?)\nTool Args: (?P<args>\{.*?\})\s*\n", re.S
+)
+_ACTION = re.compile(r"Action:\s*(?P<name>[^\n(]+)")
+FINAL = "Thought: I can answer without using any more tools. I'll use the user's language to answer\nAnswer: "
+
+
+def is_react(conversation: Conversation) -> bool:
+    return "Action Input:" in conversation.system and "Thought:" in conversation.system
+
+
+def tools_in(system: str) -> list[ToolSpec]:
+    tools = []
+    for match in _TOOL.finditer(system + "\n"):
+        try:
+            schema = json.loads(match.group("args"))
+        except ValueError:
+            schema = {"type": "object", "properties": {}}
+        tools.append(ToolSpec(match.group("name"), match.group("desc").strip(), schema))
+    return tools
+
+
+def answer(conversation: Conversation) -> str:
+    """An Action for the matching tool, or after an Observation, the final Answer quoting it."""
+    turns = conversation.turns
+    last = turns[-1].text.strip() if turns else ""
+    if last.startswith("Observation:"):
+        observation = last[len("Observation:") :].strip()
+        action = next((_ACTION.search(t.text) for t in reversed(turns) if t.role == "assistant"), None)
+        name = action.group("name").strip() if action else None
+        quoted = f"The result of {name} is: {observation}" if name else observation
+        return FINAL + answers.sentence(quoted)
+    question = next(
+        (t.text for t in reversed(turns) if t.role == "user" and not t.text.startswith("Observation:")), ""
+    )
+    probe = Conversation(model_id=conversation.model_id, tools=tools_in(conversation.system))
+    chosen = tool_choice.wanted_tools(probe, question)
+    if chosen:
+        call = tool_choice.calls_for(chosen[0], question)[0]
+        return (
+            "Thought: The current language of the user is: English. I need to use a tool to help me answer the "
+            f"question.\nAction: {call.name}\nAction Input: {json.dumps(call.arguments, ensure_ascii=False)}"
+        )
+    plain = Conversation(model_id=conversation.model_id, turns=[t for t in turns if t.role == "user"][-1:])
+    return FINAL + answers.default_answer(plain)

@@ -1,0 +1,51 @@
+"""The default engine: deterministic answers good enough for agents, RAG pipelines and structured output.
+
+Order of rules: ReAct format, tool results to quote, tools to call, JSON output, RAG context, fallback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bedrock_mistral.local import tokens
+from bedrock_mistral.local.conversation import Conversation, Delta, Reply
+from bedrock_mistral.local.engines import answers, react, tool_choice
+from bedrock_mistral.local.engines.base import stream_reply
+
+
+def compose(conversation: Conversation) -> Reply:
+    """The full answer before max_tokens and stop sequences apply."""
+    if react.is_react(conversation):
+        return Reply(text=react.answer(conversation))
+    last = conversation.turns[-1] if conversation.turns else None
+    if last is not None and last.tool_results:
+        return Reply(text=answers.quote_tool_results(conversation, last.tool_results))
+    calls = tool_choice.tool_calls(conversation, conversation.last_user_text)
+    if calls:
+        return Reply(tool_calls=calls, stop_reason="tool_calls")
+    if conversation.response_schema is not None or answers.wants_json(conversation):
+        return Reply(text=answers.json_answer(conversation))
+    rag = answers.rag_parts(conversation)
+    if rag is not None:
+        context, question = rag
+        existing = answers.existing_answer(conversation.last_user_text)
+        return Reply(text=answers.rag_answer(context, question, existing))
+    return Reply(text=answers.default_answer(conversation))
+
+
+class RulesEngine:
+    """Stateless and thread-safe."""
+
+    name = "rules"
+
+    def reply(self, conversation: Conversation) -> Reply:
+        reply = compose(conversation)
+        if reply.tool_calls:
+            return reply
+        text, reason = tokens.truncate(reply.text, conversation.max_tokens, conversation.stop)
+        reply.text = text
+        reply.stop_reason = "length" if reason == "length" else "stop_sequence" if reason else "stop"
+        return reply
+
+    def stream(self, conversation: Conversation) -> Iterator[Delta]:
+        return stream_reply(self.reply(conversation))

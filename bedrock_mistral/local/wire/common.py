@@ -1,0 +1,74 @@
+"""Per-request facts shared by the wire formats: ids, token accounting, latency."""
+
+from __future__ import annotations
+
+import secrets
+import string
+import time
+from dataclasses import dataclass, field
+
+from bedrock_mistral.catalog import ModelSpec
+from bedrock_mistral.local import tokens
+from bedrock_mistral.local.conversation import Conversation, Delta, ToolCall
+
+_ALNUM = string.ascii_letters + string.digits
+_URLSAFE = _ALNUM + "-_"
+
+
+def chat_tool_call_id() -> str:
+    """Mistral's native tool-call ids: 9 alphanumerics."""
+    return "".join(secrets.choice(_ALNUM) for _ in range(9))
+
+
+def converse_tool_use_id() -> str:
+    """Converse tool-use ids as Bedrock makes them: `tooluse_` and 22 url-safe characters."""
+    return "tooluse_" + "".join(secrets.choice(_URLSAFE) for _ in range(22))
+
+
+def tool_call_tokens(calls: list[ToolCall]) -> int:
+    return sum(tokens.count(f"{c.name} {c.arguments_json()}") for c in calls)
+
+
+@dataclass
+class Exchange:
+    """One request being answered: what the answers and metrics need to know about it."""
+
+    request_id: str
+    model_id: str
+    spec: ModelSpec
+    conversation: Conversation
+    started: float = field(default_factory=time.perf_counter)
+    first_byte: float | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    text: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.input_tokens = max(1, tokens.count(self.conversation.all_text()))
+
+    def absorb(self, delta: Delta) -> None:
+        """Account for one delta (text and calls so far, token counts, first-byte time)."""
+        if self.first_byte is None:
+            self.first_byte = time.perf_counter()
+        self.text += delta.text
+        self.tool_calls.extend(delta.tool_calls)
+        self.output_tokens = tokens.count(self.text) + tool_call_tokens(self.tool_calls)
+        if delta.input_tokens is not None:
+            self.input_tokens = delta.input_tokens
+        if delta.output_tokens is not None:
+            self.output_tokens = delta.output_tokens
+
+    def latency_ms(self) -> int:
+        return int((time.perf_counter() - self.started) * 1000)
+
+    def first_byte_ms(self) -> int:
+        return int(((self.first_byte or time.perf_counter()) - self.started) * 1000)
+
+    def invocation_metrics(self) -> dict[str, int]:
+        return {
+            "inputTokenCount": self.input_tokens,
+            "outputTokenCount": self.output_tokens,
+            "invocationLatency": self.latency_ms(),
+            "firstByteLatency": self.first_byte_ms(),
+        }
