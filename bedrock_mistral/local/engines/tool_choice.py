@@ -79,7 +79,12 @@ def calls_for(tool: ToolSpec, text: str) -> list[ToolCall]:
 
 
 def tool_calls(conversation: Conversation, text: str) -> list[ToolCall]:
+    """Calls for the wanted tools, leaving out calls already made with the same arguments (no agent loops)."""
+    made = {(c.name, c.arguments_json()) for t in conversation.turns for c in t.tool_calls}
     calls: list[ToolCall] = []
     for tool in wanted_tools(conversation, text):
         calls.extend(calls_for(tool, text))
-    return calls
+    fresh = [c for c in calls if (c.name, c.arguments_json()) not in made]
+    if not fresh and calls and conversation.tool_choice in ("any", "tool"):
+        return calls  # forced: a repeated call is still a call
+    return fresh
