@@ -1,0 +1,235 @@
+"""Construction fields shared by the chat model and the LLM, and the transport client built from them.
+
+Everything a user configures (model, AWS connection, sampling defaults, guardrail) lives here once, so
+both classes accept the same arguments and fail the same way: the transport validates at construction.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langchain_core.utils import from_env, secret_from_env
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, model_validator
+from typing_extensions import Self
+
+from bedrock_mistral import BedrockClient, GuardrailConfig, InferenceParams, ModelSpec
+from bedrock_mistral.errors import BedrockMistralError, ConfigurationError
+
+CALL_PARAMS = ("temperature", "max_tokens", "top_p", "top_k")
+"""Sampling parameters a single call may override (`model.invoke(..., temperature=0.2)`)."""
+
+_SECRETS = {
+    "aws_access_key_id": "AWS_ACCESS_KEY_ID",
+    "aws_secret_access_key": "AWS_SECRET_ACCESS_KEY",
+    "aws_session_token": "AWS_SESSION_TOKEN",
+}
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+class BedrockMistralBase(BaseModel):
+    """Fields and client construction common to `ChatBedrockMistral` and `BedrockMistralLLM`."""
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, extra="forbid")
+
+    model: str = Field(alias="model_id")
+    """Bedrock model id, cross-region profile (`eu.mistral...`) or inference-profile ARN."""
+    api: Literal["invoke", "converse"] | None = None
+    """Wire API; None uses the catalog's default for the model."""
+
+    region_name: str | None = Field(
+        default_factory=from_env(["AWS_REGION", "AWS_DEFAULT_REGION"], default=None)
+    )
+    endpoint_url: str | None = None
+    credentials_profile_name: str | None = None
+    aws_access_key_id: SecretStr | None = Field(
+        default_factory=secret_from_env("AWS_ACCESS_KEY_ID", default=None), repr=False
+    )
+    aws_secret_access_key: SecretStr | None = Field(
+        default_factory=secret_from_env("AWS_SECRET_ACCESS_KEY", default=None), repr=False
+    )
+    aws_session_token: SecretStr | None = Field(
+        default_factory=secret_from_env("AWS_SESSION_TOKEN", default=None), repr=False
+    )
+    client: Any = Field(default=None, exclude=True, repr=False)
+    """An existing boto3 `bedrock-runtime` client to use instead of building one."""
+    config: Any = Field(default=None, exclude=True)
+    """A botocore `Config` merged under the transport's own settings."""
+
+    temperature: float | None = None
+    max_tokens: int | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    stop: list[str] | None = Field(default=None, alias="stop_sequences")
+    streaming: bool = False
+    """Stream under the hood even for `invoke` (callbacks get tokens as they arrive)."""
+    max_retries: int = 3
+    timeout: float | None = None
+    """Connect and read timeout in seconds."""
+
+    guardrail_identifier: str | None = None
+    guardrail_version: str | None = None
+    guardrail_trace: Literal["enabled", "disabled", "enabled_full"] | None = None
+    additional_model_request_fields: dict[str, Any] | None = None
+
+    _bedrock: BedrockClient | None = PrivateAttr(default=None)
+    _other_models: dict[str, BedrockClient] = PrivateAttr(default_factory=dict)
+
+    def __init__(self, **data: Any) -> None:
+        # Pydantic wraps errors raised in validators; surface the transport's own error type instead.
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            for error in exc.errors():
+                cause = (error.get("ctx") or {}).get("error")
+                if isinstance(cause, BedrockMistralError):
+                    raise cause from exc
+            raise
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        return True
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """Credentials serialize as references to their environment variables, never as values."""
+        return dict(_SECRETS)
+
+    @model_validator(mode="after")
+    def _build_client(self) -> Self:
+        """Build the transport client now, so bad parameters fail at construction with its message."""
+        self._bedrock = self._new_client(self.model)
+        return self
+
+    # --- transport ----------------------------------------------------------------------------------
+
+    def _guardrail(self) -> GuardrailConfig | None:
+        if self.guardrail_identifier is None and self.guardrail_version is None:
+            return None
+        if not self.guardrail_identifier or not self.guardrail_version:
+            raise ConfigurationError("guardrail_identifier and guardrail_version must be given together")
+        return GuardrailConfig(self.guardrail_identifier, self.guardrail_version, self.guardrail_trace)
+
+    def _credentials(self) -> tuple[str | None, str | None, str | None]:
+        """Keys given explicitly always count; keys read from the environment only when no other source
+        (profile, client) was named, so a profile is not silently overridden by stray variables."""
+        names = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+        other_source = self.credentials_profile_name is not None or self.client is not None
+        explicit = any(name in self.model_fields_set for name in names)
+        if other_source and not explicit:
+            return None, None, None
+        return (
+            _secret(self.aws_access_key_id),
+            _secret(self.aws_secret_access_key),
+            _secret(self.aws_session_token),
+        )
+
+    def _new_client(self, model: str) -> BedrockClient:
+        key_id, secret_key, token = self._credentials()
+        return BedrockClient(
+            model,
+            api=self.api,
+            params=self._default_params(),
+            region_name=self.region_name,
+            endpoint_url=self.endpoint_url,
+            profile_name=self.credentials_profile_name,
+            client=self.client,
+            config=self.config,
+            connect_timeout=self.timeout,
+            read_timeout=self.timeout,
+            max_retries=self.max_retries,
+            guardrail=self._guardrail(),
+            additional_model_request_fields=self.additional_model_request_fields,
+            aws_access_key_id=key_id,
+            aws_secret_access_key=secret_key,
+            aws_session_token=token,
+        )
+
+    def _default_params(self) -> InferenceParams:
+        return InferenceParams(
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            top_k=self.top_k,
+            stop=tuple(self.stop or ()),
+        )
+
+    @property
+    def bedrock(self) -> BedrockClient:
+        """The transport client for the configured model."""
+        if self._bedrock is None:  # only after model_construct(), which skips validators
+            self._bedrock = self._new_client(self.model)
+        return self._bedrock
+
+    @property
+    def spec(self) -> ModelSpec:
+        return self.bedrock.spec
+
+    def _client_for(self, model: str | None) -> BedrockClient:
+        """The client for a per-call `model=` override (one cached client per model id)."""
+        if model is None or model == self.model:
+            return self.bedrock
+        if model not in self._other_models:
+            self._other_models[model] = self._new_client(model)
+        return self._other_models[model]
+
+    def _call_params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> InferenceParams:
+        """The configured sampling parameters with per-call overrides; pops what it uses from kwargs."""
+        values = {name: kwargs.pop(name, None) for name in CALL_PARAMS}
+        base = self._default_params()
+        return InferenceParams(
+            max_tokens=values["max_tokens"] if values["max_tokens"] is not None else base.max_tokens,
+            temperature=values["temperature"] if values["temperature"] is not None else base.temperature,
+            top_p=values["top_p"] if values["top_p"] is not None else base.top_p,
+            top_k=values["top_k"] if values["top_k"] is not None else base.top_k,
+            stop=tuple(stop) if stop is not None else base.stop,
+        )
+
+    def _ls_common(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """LangSmith parameters both model types report."""
+        params: dict[str, Any] = {
+            "ls_provider": "amazon_bedrock",
+            "ls_model_name": kwargs.get("model") or self.model,
+        }
+        temperature = kwargs.get("temperature", self.temperature)
+        if temperature is not None:
+            params["ls_temperature"] = temperature
+        max_tokens = kwargs.get("max_tokens", self.max_tokens)
+        if max_tokens is not None:
+            params["ls_max_tokens"] = max_tokens
+        ls_stop = stop if stop is not None else self.stop
+        if ls_stop:
+            params["ls_stop"] = list(ls_stop)
+        return params
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "api": self.bedrock.api,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "top_p": self.top_p,
+            "top_k": self.top_k,
+            "stop": self.stop,
+        }
+
+    def get_num_tokens(self, text: str) -> int:
+        """Count with the model's own Mistral tokenizer rather than LangChain's GPT-2 default."""
+        from bedrock_mistral import tokens
+
+        return tokens.count_tokens(text, self.spec.tokenizer)
+
+
+def check_call_kwargs(kwargs: dict[str, Any], accepted: tuple[str, ...], owner: str) -> None:
+    """Fail loudly on keyword arguments nothing would send, rather than dropping them."""
+    unknown = sorted(set(kwargs) - set(accepted))
+    if unknown:
+        raise TypeError(
+            f"{owner} got unexpected call argument(s) {', '.join(unknown)}; accepted: {', '.join(accepted)}"
+        )
+
+
+__all__ = ["CALL_PARAMS", "BedrockMistralBase", "check_call_kwargs"]

@@ -1,0 +1,184 @@
+"""BedrockMistralLLM: a LangChain text-completion LLM over `bedrock_mistral.BedrockClient`.
+
+The prompt goes out as given when it already carries `[INST]` and wrapped in the model's instruct
+template otherwise; `stop` goes out as `stop` (the transport's CompletionRequest does both).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseLLM, LangSmithParams
+from langchain_core.outputs import Generation, GenerationChunk, LLMResult
+
+from bedrock_mistral.transport import BedrockClient
+from bedrock_mistral.types import ChatResponse, CompletionRequest, Metrics, StopReason, StreamDelta, Usage
+from langchain_bedrock_mistral import messages as convert
+from langchain_bedrock_mistral._client import CALL_PARAMS, BedrockMistralBase, check_call_kwargs
+
+_CALL_KWARGS = (*CALL_PARAMS, "model")
+
+
+def _info(response: ChatResponse | None, deltas: _StreamInfo | None = None) -> dict[str, Any]:
+    """`generation_info`: normalized and raw stop reason, token usage and latency."""
+    source = response if response is not None else deltas
+    assert source is not None
+    info: dict[str, Any] = {
+        "finish_reason": source.stop_reason,
+        "stop_reason": source.raw_stop_reason,
+        "model_name": source.model_id,
+    }
+    if source.usage is not None:
+        info["usage"] = dict(convert.usage_metadata(source.usage))
+    if source.metrics is not None and source.metrics.latency_ms is not None:
+        info["latency_ms"] = source.metrics.latency_ms
+    return info
+
+
+class _StreamInfo:
+    """What the end of a stream reports, gathered from whichever deltas carried it."""
+
+    def __init__(self, model_id: str) -> None:
+        self.model_id = model_id
+        self.stop_reason: StopReason | None = None
+        self.raw_stop_reason: str | None = None
+        self.usage: Usage | None = None
+        self.metrics: Metrics | None = None
+
+    def feed(self, delta: StreamDelta) -> GenerationChunk | None:
+        if delta.stop_reason is not None:
+            self.stop_reason, self.raw_stop_reason = delta.stop_reason, delta.raw_stop_reason
+        if delta.usage is not None and self.usage is None:
+            self.usage = delta.usage
+        if delta.metrics is not None:
+            self.metrics = delta.metrics
+        return GenerationChunk(text=delta.text) if delta.text else None
+
+    def final(self) -> GenerationChunk:
+        return GenerationChunk(text="", generation_info=_info(None, self))
+
+
+class BedrockMistralLLM(BedrockMistralBase, BaseLLM):
+    """Mistral text-completion models on Amazon Bedrock (7B Instruct, Mixtral, Small, Large 2402).
+
+    Example:
+        ```python
+        from langchain_bedrock_mistral import BedrockMistralLLM
+
+        llm = BedrockMistralLLM(model="mistral.mistral-7b-instruct-v0:2", region_name="us-west-2")
+        llm.invoke("Write a haiku about the sea.")
+        ```
+    """
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        return ["langchain_bedrock_mistral", "llms"]
+
+    @property
+    def _llm_type(self) -> str:
+        return "bedrock-mistral-llm"
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = self._ls_common(stop, kwargs)
+        return LangSmithParams(ls_model_type="llm", **params)  # type: ignore[typeddict-item]
+
+    def _request(
+        self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> tuple[BedrockClient, CompletionRequest]:
+        kwargs = dict(kwargs)
+        check_call_kwargs(kwargs, _CALL_KWARGS, type(self).__name__)
+        client = self._client_for(kwargs.pop("model", None))
+        return client, CompletionRequest(prompt=prompt, params=self._call_params(stop, kwargs))
+
+    def _generate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        generations = []
+        for prompt in prompts:
+            if self.streaming:
+                text, last = "", None
+                for chunk in self._stream(prompt, stop, run_manager, **kwargs):
+                    text += chunk.text
+                    last = chunk
+                info = last.generation_info if last is not None else None
+                generations.append([Generation(text=text, generation_info=info)])
+            else:
+                client, request = self._request(prompt, stop, kwargs)
+                response = client.complete(request)
+                generations.append([Generation(text=response.text, generation_info=_info(response))])
+        return LLMResult(generations=generations, llm_output=_llm_output(generations, self.model))
+
+    async def _agenerate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
+        generations = []
+        for prompt in prompts:
+            if self.streaming:
+                text, last = "", None
+                async for chunk in self._astream(prompt, stop, run_manager, **kwargs):
+                    text += chunk.text
+                    last = chunk
+                info = last.generation_info if last is not None else None
+                generations.append([Generation(text=text, generation_info=info)])
+            else:
+                client, request = self._request(prompt, stop, kwargs)
+                response = await client.acomplete(request)
+                generations.append([Generation(text=response.text, generation_info=_info(response))])
+        return LLMResult(generations=generations, llm_output=_llm_output(generations, self.model))
+
+    def _stream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[GenerationChunk]:
+        client, request = self._request(prompt, stop, kwargs)
+        state = _StreamInfo(client.model_id)
+        for delta in client.stream_complete(request):
+            chunk = state.feed(delta)
+            if chunk is not None:
+                if run_manager is not None:
+                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+        yield state.final()
+
+    async def _astream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[GenerationChunk]:
+        client, request = self._request(prompt, stop, kwargs)
+        state = _StreamInfo(client.model_id)
+        async for delta in client.astream_complete(request):
+            chunk = state.feed(delta)
+            if chunk is not None:
+                if run_manager is not None:
+                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+        yield state.final()
+
+
+def _llm_output(generations: list[list[Generation]], model: str) -> dict[str, Any]:
+    """Token usage summed over the prompts of one call, as LangChain's callbacks read it."""
+    totals = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
+    for (generation,) in generations:
+        usage = (generation.generation_info or {}).get("usage") or {}
+        for key in totals:
+            totals[key] += int(usage.get(key) or 0)
+    return {"model_name": model, "token_usage": totals}
+
+
+__all__ = ["BedrockMistralLLM"]

@@ -1,0 +1,52 @@
+"""Fixtures for the LangChain adapter tests: one emulator per session, hermetic AWS environment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bedrock_mistral.local import LocalBedrock
+
+AWS_ENV = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_BEARER_TOKEN_BEDROCK",
+)
+
+LARGE = "mistral.mistral-large-2407-v1:0"
+SEVEN_B = "mistral.mistral-7b-instruct-v0:2"
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's AWS variables must not leak into construction, serialization or requests."""
+    for name in AWS_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+def connection(bedrock: LocalBedrock) -> dict[str, Any]:
+    """Constructor arguments that point a model at the emulator."""
+    return {
+        "endpoint_url": bedrock.endpoint_url,
+        "region_name": bedrock.region_name,
+        "aws_access_key_id": bedrock.aws_access_key_id,
+        "aws_secret_access_key": bedrock.aws_secret_access_key,
+    }
+
+
+@pytest.fixture
+def bedrock(local_bedrock: LocalBedrock) -> Iterator[LocalBedrock]:
+    """The session emulator, with requests and faults cleared for each test."""
+    yield local_bedrock
+
+
+@pytest.fixture
+def conn(bedrock: LocalBedrock) -> dict[str, Any]:
+    return connection(bedrock)

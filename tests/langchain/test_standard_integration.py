@@ -1,0 +1,106 @@
+"""langchain-tests' standard integration suite, every request going boto3 -> HTTP -> the local emulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from langchain_core.language_models import BaseChatModel
+from langchain_tests.integration_tests import ChatModelIntegrationTests
+
+from bedrock_mistral.local import LocalBedrock
+from langchain_bedrock_mistral import ChatBedrockMistral
+from tests.langchain.conftest import LARGE, SEVEN_B, connection
+
+_EMULATOR: dict[str, LocalBedrock] = {}
+
+# Temporary, not Bedrock rules: both are reported to their owners and the marks are not strict, so the
+# tests report XPASS once fixed.
+EMULATOR_JSON_MODE = (
+    "emulator rules engine: JSON mode without a schema answers {'answer': ...} instead of using the keys "
+    "the prompt names ('setup' and 'punchline')"
+)
+TEXT_COMPLETION_RESPONSE_FORMAT = (
+    "transport: codecs.text_completion.encode_chat drops ChatRequest.response_format, so the schema "
+    "instruction never reaches text-completion models"
+)
+
+
+@pytest.fixture(autouse=True)
+def _emulator(local_bedrock: LocalBedrock) -> None:
+    """`chat_model_params` is a property, so the suite reads the emulator's address from here."""
+    _EMULATOR["bedrock"] = local_bedrock
+
+
+class _Base(ChatModelIntegrationTests):
+    model_id = LARGE
+    api: str | None = None
+    override = "mistral.mistral-large-2402-v1:0"
+
+    @property
+    def chat_model_class(self) -> type[ChatBedrockMistral]:
+        return ChatBedrockMistral
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"model": self.model_id, "api": self.api, **connection(_EMULATOR["bedrock"])}
+
+    @property
+    def model_override_value(self) -> str | None:
+        return self.override
+
+    @property
+    def supports_json_mode(self) -> bool:
+        return True
+
+    @property
+    def supports_anthropic_inputs(self) -> bool:
+        return True
+
+
+    @pytest.mark.xfail(reason=EMULATOR_JSON_MODE, strict=False)
+    def test_json_mode(self, model: BaseChatModel) -> None:
+        super().test_json_mode(model)
+
+
+class TestLarge2Invoke(_Base):
+    api = "invoke"
+
+
+class TestLarge2Converse(_Base):
+    api = "converse"
+
+
+class TestMistral7B(_Base):
+    model_id = SEVEN_B
+    override = "mistral.mixtral-8x7b-instruct-v0:1"
+
+    @property
+    def has_tool_calling(self) -> bool:
+        return False
+
+    @property
+    def has_tool_choice(self) -> bool:
+        return False
+
+    @property
+    def supports_anthropic_inputs(self) -> bool:
+        return False  # the suite's Anthropic history binds a tool
+
+    @pytest.mark.xfail(reason=TEXT_COMPLETION_RESPONSE_FORMAT, strict=False)
+    @pytest.mark.parametrize("schema_type", ["pydantic", "typeddict", "json_schema"])
+    def test_structured_output(self, model: BaseChatModel, schema_type: Any) -> None:
+        super().test_structured_output(model, schema_type)
+
+    @pytest.mark.xfail(reason=TEXT_COMPLETION_RESPONSE_FORMAT, strict=False)
+    @pytest.mark.parametrize("schema_type", ["pydantic", "typeddict", "json_schema"])
+    async def test_structured_output_async(self, model: BaseChatModel, schema_type: Any) -> None:
+        await super().test_structured_output_async(model, schema_type)
+
+    @pytest.mark.xfail(reason=TEXT_COMPLETION_RESPONSE_FORMAT, strict=False)
+    def test_structured_output_pydantic_2_v1(self, model: BaseChatModel) -> None:
+        super().test_structured_output_pydantic_2_v1(model)
+
+    @pytest.mark.xfail(reason=TEXT_COMPLETION_RESPONSE_FORMAT, strict=False)
+    def test_structured_output_optional_param(self, model: BaseChatModel) -> None:
+        super().test_structured_output_optional_param(model)
