@@ -1,0 +1,5 @@
+"""LlamaIndex adapter: `BedrockMistral`, a `FunctionCallingLLM` for Mistral models on Amazon Bedrock."""
+
+from llama_index_bedrock_mistral.llm import BedrockMistral, MistralTemplate
+
+__all__ = ["BedrockMistral", "MistralTemplate"]

@@ -1,0 +1,508 @@
+"""`BedrockMistral`: Mistral models on Amazon Bedrock as a LlamaIndex `FunctionCallingLLM`.
+
+The class only maps LlamaIndex calls onto `bedrock_mistral.BedrockClient`; templates, system-prompt
+folding, tool streaming, stop sequences, usage and retries are the transport's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseAsyncGen,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+)
+from llama_index.core.bridge.pydantic import BaseModel, Field, PrivateAttr
+from llama_index.core.callbacks import CallbackManager
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.function_calling import FunctionCallingLLM
+from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.types import BaseOutputParser, PydanticProgramMode
+
+from bedrock_mistral.catalog import BodyFormat, ModelSpec
+from bedrock_mistral.prompt import render_prompt
+from bedrock_mistral.transport import BedrockClient
+from bedrock_mistral.types import (
+    ChatRequest,
+    CompletionRequest,
+    InferenceParams,
+    Message,
+    ResponseFormat,
+    StreamDelta,
+    ToolChoice,
+    ToolSpec,
+)
+from bedrock_mistral.types import ChatResponse as NeutralResponse
+from llama_index_bedrock_mistral import messages as convert
+from llama_index_bedrock_mistral import settings
+from llama_index_bedrock_mistral import tools as tooling
+
+if TYPE_CHECKING:
+    from llama_index.core.prompts import BasePromptTemplate
+    from llama_index.core.tools.types import BaseTool
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MistralTemplate:
+    """Default `messages_to_prompt` / `completion_to_prompt` for text-completion models: the shared
+    Mistral instruct template, so a prompt formatted by LlamaIndex matches what the transport sends."""
+
+    tokenizer: str
+
+    def messages_to_prompt(self, messages: Sequence[ChatMessage]) -> str:
+        return render_prompt(convert.to_neutral_messages(messages), self.tokenizer)
+
+    def completion_to_prompt(self, completion: str) -> str:
+        return render_prompt((Message("user", completion),), self.tokenizer)
+
+
+def _is_custom_template(fn: Any) -> bool:
+    """A template the user supplied: neither ours nor LlamaIndex's generic default."""
+    if fn is None or isinstance(getattr(fn, "__self__", None), MistralTemplate):
+        return False
+    return not str(getattr(fn, "__module__", "") or "").startswith("llama_index.core")
+
+
+def _response_format(value: Any) -> ResponseFormat | None:
+    """A pydantic class, a JSON schema, OpenAI's `{"type": "json_object"|"json_schema"}`, or True."""
+    if value is None or value is False or isinstance(value, ResponseFormat):
+        return value or None
+    if value is True:
+        return ResponseFormat()
+    if isinstance(value, type) and issubclass(value, BaseModel):
+        doc = (value.__doc__ or "").strip() or None
+        return ResponseFormat(schema=value.model_json_schema(), name=value.__name__, description=doc)
+    if isinstance(value, Mapping):
+        if value.get("type") == "json_object":
+            return ResponseFormat()
+        inner = value.get("json_schema")
+        if value.get("type") == "json_schema" and isinstance(inner, Mapping):
+            return ResponseFormat(
+                schema=dict(inner.get("schema") or {}), name=str(inner.get("name") or "response")
+            )
+        return ResponseFormat(schema=dict(value))
+    raise ValueError(f"response_format must be a pydantic class or a JSON schema dict, got {value!r}")
+
+
+class BedrockMistral(FunctionCallingLLM):
+    """Mistral on Amazon Bedrock (InvokeModel or Converse), with limits and capabilities from the catalog.
+
+    Credentials are handed to the transport and never stored as fields, so they stay out of `repr`,
+    `to_dict()`, `to_json()` and instrumentation payloads.
+    """
+
+    model: str = Field(description="Bedrock model id, cross-region inference profile id, or ARN.")
+    api: Literal["invoke", "converse"] | None = Field(
+        default=None,
+        description="Bedrock API: 'invoke' (InvokeModel) or 'converse'; default from the catalog.",
+    )
+    region_name: str | None = Field(default=None, description="AWS region.")
+    endpoint_url: str | None = Field(
+        default=None, description="Bedrock Runtime endpoint (e.g. the emulator)."
+    )
+    profile_name: str | None = Field(default=None, description="AWS profile from the shared config.")
+    temperature: float | None = Field(default=None, description="Sampling temperature; None: model default.")
+    max_tokens: int | None = Field(default=None, description="Maximum output tokens; None: model default.")
+    top_p: float | None = Field(default=None, description="Nucleus sampling; None: model default.")
+    top_k: int | None = Field(default=None, description="Top-k (text-completion models on InvokeModel only).")
+    stop: list[str] | None = Field(default=None, description="Stop sequences (at most 10).")
+    timeout: float | None = Field(default=None, description="Connect and read timeout in seconds.")
+    max_retries: int = Field(default=3, description="Retries of throttled or failed calls.")
+    guardrail_identifier: str | None = Field(default=None, description="Bedrock guardrail id.")
+    guardrail_version: str | None = Field(default=None, description="Bedrock guardrail version.")
+    guardrail_trace: Literal["enabled", "disabled", "enabled_full"] | None = Field(
+        default=None, description="Guardrail trace mode."
+    )
+    additional_model_request_fields: dict[str, Any] | None = Field(
+        default=None, description="Extra model-specific request fields, sent as given."
+    )
+    client: Any = Field(default=None, exclude=True, repr=False, description="A boto3 bedrock-runtime client.")
+    botocore_config: Any = Field(default=None, exclude=True, repr=False, description="A botocore Config.")
+
+    _transport: BedrockClient = PrivateAttr()
+
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        model_id: str | None = None,
+        api: Literal["invoke", "converse"] | None = None,
+        region_name: str | None = None,
+        endpoint_url: str | None = None,
+        profile_name: str | None = None,
+        aws_access_key_id: Any = None,
+        aws_secret_access_key: Any = None,
+        aws_session_token: Any = None,
+        client: Any = None,
+        botocore_config: Any = None,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        top_p: float | None = None,
+        top_k: int | None = None,
+        stop: str | Sequence[str] | None = None,
+        timeout: float | None = None,
+        max_retries: int = 3,
+        guardrail_identifier: str | None = None,
+        guardrail_version: str | None = None,
+        guardrail_trace: Literal["enabled", "disabled", "enabled_full"] | None = None,
+        additional_model_request_fields: dict[str, Any] | None = None,
+        callback_manager: CallbackManager | None = None,
+        system_prompt: str | None = None,
+        messages_to_prompt: Any = None,
+        completion_to_prompt: Any = None,
+        pydantic_program_mode: PydanticProgramMode = PydanticProgramMode.DEFAULT,
+        output_parser: BaseOutputParser | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if model is not None and model_id is not None and model != model_id:
+            raise ValueError(f"model={model!r} and model_id={model_id!r} disagree: give one of them")
+        model = model if model is not None else model_id
+        if model is None:
+            raise ValueError("model (or model_id) is required, e.g. 'mistral.mistral-large-2407-v1:0'")
+        stop_list = list(settings.stop_tuple(stop)) or None
+        transport = settings.build_client(
+            model=model,
+            api=api,
+            params=settings.inference_params(
+                max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k, stop=stop_list
+            ),
+            region_name=region_name,
+            endpoint_url=endpoint_url,
+            profile_name=profile_name,
+            aws_access_key_id=aws_access_key_id,
+            aws_secret_access_key=aws_secret_access_key,
+            aws_session_token=aws_session_token,
+            client=client,
+            botocore_config=botocore_config,
+            timeout=timeout,
+            max_retries=max_retries,
+            guardrail=settings.guardrail_config(guardrail_identifier, guardrail_version, guardrail_trace),
+            additional_model_request_fields=additional_model_request_fields,
+        )
+        if _completion_format(transport) and transport.spec.tokenizer:
+            template = MistralTemplate(transport.spec.tokenizer)
+            messages_to_prompt = messages_to_prompt or (
+                template.messages_to_prompt if _chat_format(transport) else None
+            )
+            completion_to_prompt = completion_to_prompt or template.completion_to_prompt
+        super().__init__(
+            model=model,
+            api=api,
+            region_name=region_name,
+            endpoint_url=endpoint_url,
+            profile_name=profile_name,
+            client=client,
+            botocore_config=botocore_config,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            top_p=top_p,
+            top_k=top_k,
+            stop=stop_list,
+            timeout=timeout,
+            max_retries=max_retries,
+            guardrail_identifier=guardrail_identifier,
+            guardrail_version=guardrail_version,
+            guardrail_trace=guardrail_trace,
+            additional_model_request_fields=additional_model_request_fields,
+            callback_manager=callback_manager,
+            system_prompt=system_prompt,
+            messages_to_prompt=messages_to_prompt,
+            completion_to_prompt=completion_to_prompt,
+            pydantic_program_mode=pydantic_program_mode,
+            output_parser=output_parser,
+            **kwargs,
+        )
+        self._transport = transport
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "BedrockMistral"
+
+    @property
+    def spec(self) -> ModelSpec:
+        """The catalog row of the model (limits, capabilities, tokenizer)."""
+        return self._transport.spec
+
+    @property
+    def transport(self) -> BedrockClient:
+        return self._transport
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        # Always a chat model: the transport renders the instruct template for text-completion models,
+        # which keeps the system prompt inside [INST] (LlamaIndex's completion path would prepend it).
+        spec = self.spec
+        default_output = spec.max_tokens.default or spec.max_output_tokens
+        return LLMMetadata(
+            context_window=spec.context_window,
+            num_output=int(self.max_tokens or default_output),
+            is_chat_model=True,
+            is_function_calling_model=spec.supports_tools(self._transport.api),
+            model_name=self.model,
+            system_role=MessageRole.SYSTEM,
+        )
+
+    # --- requests ----------------------------------------------------------------------------------
+
+    def _params(self, kwargs: Mapping[str, Any]) -> InferenceParams:
+        configured = settings.inference_params(
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            top_k=self.top_k,
+            stop=self.stop,
+        )
+        return settings.override_params(configured, kwargs)
+
+    def _with_system(self, messages: Sequence[ChatMessage]) -> list[ChatMessage]:
+        """`system_prompt` first, unless the caller already put that same system message in."""
+        out = list(messages)
+        if self.system_prompt and not any(
+            m.role in (MessageRole.SYSTEM, MessageRole.DEVELOPER) and m.content == self.system_prompt
+            for m in out
+        ):
+            out.insert(0, ChatMessage(role=MessageRole.SYSTEM, content=self.system_prompt))
+        return out
+
+    def _chat_request(self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]) -> ChatRequest:
+        offered: tuple[ToolSpec, ...] = tuple(
+            t if isinstance(t, ToolSpec) else tooling.tool_spec(t) for t in kwargs.get("tools") or ()
+        )
+        choice: ToolChoice | None = None
+        if kwargs.get("tool_choice") is not None or kwargs.get("tool_required"):
+            choice = tooling.tool_choice(kwargs.get("tool_choice"), bool(kwargs.get("tool_required")))
+        return ChatRequest(
+            messages=convert.to_neutral_messages(self._with_system(messages)),
+            params=self._params(kwargs),
+            tools=offered,
+            tool_choice=choice if offered else None,
+            response_format=_response_format(kwargs.get("response_format")),
+            additional_model_request_fields=kwargs.get("additional_model_request_fields"),
+        )
+
+    def _custom_chat_prompt(
+        self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]
+    ) -> CompletionRequest | None:
+        """A user-supplied `messages_to_prompt` on a text-completion model is honoured (sent as the prompt)."""
+        template = self.messages_to_prompt
+        if not _chat_format(self._transport) or not _is_custom_template(template) or kwargs.get("tools"):
+            return None
+        assert template is not None
+        prompt = template(self._with_system(messages))
+        return CompletionRequest(prompt=prompt, params=self._params(kwargs))
+
+    def _completion_request(
+        self, prompt: str, formatted: bool, kwargs: Mapping[str, Any]
+    ) -> CompletionRequest | ChatRequest:
+        """A formatted prompt is sent as is; otherwise the system prompt and template are applied."""
+        params = self._params(kwargs)
+        extra = kwargs.get("additional_model_request_fields")
+        if formatted:
+            return CompletionRequest(prompt=prompt, params=params, additional_model_request_fields=extra)
+        template = self.completion_to_prompt
+        if _completion_format(self._transport) and template is not None and _is_custom_template(template):
+            return CompletionRequest(
+                prompt=template(prompt), params=params, additional_model_request_fields=extra
+            )
+        return self._chat_request([ChatMessage(role=MessageRole.USER, content=prompt)], kwargs)
+
+    def _send(self, request: CompletionRequest | ChatRequest) -> NeutralResponse:
+        if isinstance(request, CompletionRequest):
+            return self._transport.complete(request)
+        return self._transport.chat(request)
+
+    async def _asend(self, request: CompletionRequest | ChatRequest) -> NeutralResponse:
+        if isinstance(request, CompletionRequest):
+            return await self._transport.acomplete(request)
+        return await self._transport.achat(request)
+
+    def _stream(self, request: CompletionRequest | ChatRequest) -> Iterator[StreamDelta]:
+        if isinstance(request, CompletionRequest):
+            return self._transport.stream_complete(request)
+        return self._transport.stream_chat(request)
+
+    def _astream(self, request: CompletionRequest | ChatRequest) -> AsyncIterator[StreamDelta]:
+        if isinstance(request, CompletionRequest):
+            return self._transport.astream_complete(request)
+        return self._transport.astream_chat(request)
+
+    def _request_for_chat(
+        self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]
+    ) -> CompletionRequest | ChatRequest:
+        return self._custom_chat_prompt(messages, kwargs) or self._chat_request(messages, kwargs)
+
+    def _accumulator(self) -> convert.StreamAccumulator:
+        return convert.StreamAccumulator(raw={"model_id": self.model, "api": self._transport.api})
+
+    # --- chat and completion -----------------------------------------------------------------------
+
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        return convert.to_chat_response(self._send(self._request_for_chat(messages, kwargs)))
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        deltas = self._stream(self._request_for_chat(messages, kwargs))  # validates before returning
+
+        def gen() -> ChatResponseGen:
+            acc = self._accumulator()
+            for delta in deltas:
+                step = acc.feed(delta)
+                if step is not None:
+                    yield acc.chat_chunk(*step)
+
+        return gen()
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        return convert.to_completion_response(self._send(self._completion_request(prompt, formatted, kwargs)))
+
+    @llm_completion_callback()
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+        deltas = self._stream(self._completion_request(prompt, formatted, kwargs))
+
+        def gen() -> CompletionResponseGen:
+            acc = self._accumulator()
+            for delta in deltas:
+                step = acc.feed(delta)
+                if step is not None:
+                    yield acc.completion_chunk(step[0])
+
+        return gen()
+
+    @llm_chat_callback()
+    async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        return convert.to_chat_response(await self._asend(self._request_for_chat(messages, kwargs)))
+
+    @llm_chat_callback()
+    async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        deltas = self._astream(self._request_for_chat(messages, kwargs))
+
+        async def gen() -> ChatResponseAsyncGen:
+            acc = self._accumulator()
+            async for delta in deltas:
+                step = acc.feed(delta)
+                if step is not None:
+                    yield acc.chat_chunk(*step)
+
+        return gen()
+
+    @llm_completion_callback()
+    async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        request = self._completion_request(prompt, formatted, kwargs)
+        return convert.to_completion_response(await self._asend(request))
+
+    @llm_completion_callback()
+    async def astream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseAsyncGen:
+        deltas = self._astream(self._completion_request(prompt, formatted, kwargs))
+
+        async def gen() -> CompletionResponseAsyncGen:
+            acc = self._accumulator()
+            async for delta in deltas:
+                step = acc.feed(delta)
+                if step is not None:
+                    yield acc.completion_chunk(step[0])
+
+        return gen()
+
+    async def aclose(self) -> None:
+        """Close the async HTTP client of the running event loop."""
+        await self._transport.aclose()
+
+    # --- tools -------------------------------------------------------------------------------------
+
+    def _prepare_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        tool_choice: str | dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Arguments for `chat`; the caller's history list is copied, never appended to."""
+        messages = list(chat_history or [])
+        if isinstance(user_msg, str):
+            messages.append(ChatMessage(role=MessageRole.USER, content=user_msg))
+        elif user_msg is not None:
+            messages.append(user_msg)
+        specs = tooling.tool_specs(tools)
+        choice = tooling.tool_choice(tool_choice, tool_required) if specs else None
+        return {"messages": messages, "tools": specs, "tool_choice": choice, **kwargs}
+
+    def _validate_chat_with_tools_response(
+        self,
+        response: ChatResponse,
+        tools: Sequence[BaseTool],
+        allow_parallel_tool_calls: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponse:
+        if not allow_parallel_tool_calls:
+            return tooling.keep_first_tool_call(response)
+        return response
+
+    def get_tool_calls_from_response(
+        self, response: ChatResponse, error_on_no_tool_call: bool = True, **kwargs: Any
+    ) -> list[ToolSelection]:
+        return tooling.tool_selections(response, error_on_no_tool_call)
+
+    # --- structured output -------------------------------------------------------------------------
+
+    def _json_kwargs(
+        self, output_cls: type[BaseModel], llm_kwargs: dict[str, Any] | None
+    ) -> dict[str, Any] | None:
+        """Models without tools get the JSON path: the schema goes to Bedrock as a response format."""
+        if (
+            self.metadata.is_function_calling_model
+            or self.pydantic_program_mode != PydanticProgramMode.DEFAULT
+        ):
+            return llm_kwargs
+        return {"response_format": output_cls, **(llm_kwargs or {})}
+
+    def structured_predict(
+        self,
+        output_cls: type[Any],
+        prompt: BasePromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Any:
+        return super().structured_predict(
+            output_cls, prompt, llm_kwargs=self._json_kwargs(output_cls, llm_kwargs), **prompt_args
+        )
+
+    async def astructured_predict(
+        self,
+        output_cls: type[Any],
+        prompt: BasePromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Any:
+        return await super().astructured_predict(
+            output_cls, prompt, llm_kwargs=self._json_kwargs(output_cls, llm_kwargs), **prompt_args
+        )
+
+
+def _chat_format(transport: BedrockClient) -> bool:
+    """True when conversations go out as a rendered text-completion prompt."""
+    return transport.api == "invoke" and transport.spec.chat_body_format() is BodyFormat.TEXT_COMPLETION
+
+
+def _completion_format(transport: BedrockClient) -> bool:
+    """True when raw prompts go out as a text-completion prompt."""
+    return transport.api == "invoke" and transport.spec.completion_body_format() is BodyFormat.TEXT_COMPLETION

@@ -1,0 +1,338 @@
+"""LlamaIndex messages and responses <-> the neutral `bedrock_mistral` types.
+
+Only translation lives here: which Bedrock body a message becomes is decided by the transport's codecs.
+Tool calls are written both as `ToolCallBlock` content blocks (what llama-index-core's agents and memory
+read) and as OpenAI-style dicts in `additional_kwargs["tool_calls"]` (what older LlamaIndex code reads);
+both spellings are read back, blocks first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from llama_index.core.base.llms.types import (
+    AudioBlock,
+    ChatMessage,
+    CitableBlock,
+    CitationBlock,
+    CompletionResponse,
+    DocumentBlock,
+    ImageBlock,
+    MessageRole,
+    TextBlock,
+    ThinkingBlock,
+    ToolCallBlock,
+    VideoBlock,
+)
+from llama_index.core.base.llms.types import ChatResponse as LIChatResponse
+
+from bedrock_mistral.errors import UnsupportedFeatureError
+from bedrock_mistral.types import (
+    ChatResponse,
+    ContentPart,
+    DocumentPart,
+    ImagePart,
+    Message,
+    Role,
+    StreamDelta,
+    TextPart,
+    ToolCall,
+    Usage,
+)
+
+_ROLES: dict[MessageRole, Role] = {
+    MessageRole.SYSTEM: "system",
+    MessageRole.DEVELOPER: "system",
+    MessageRole.USER: "user",
+    MessageRole.ASSISTANT: "assistant",
+    MessageRole.MODEL: "assistant",
+    MessageRole.CHATBOT: "assistant",
+    MessageRole.TOOL: "tool",
+    MessageRole.FUNCTION: "tool",
+}
+
+_IMAGE_FORMATS = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png", "gif": "gif", "webp": "webp"}
+_DOCUMENT_FORMATS = {
+    "application/pdf": "pdf",
+    "text/plain": "txt",
+    "text/markdown": "md",
+    "text/html": "html",
+    "text/csv": "csv",
+    "application/msword": "doc",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.ms-excel": "xls",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+}
+
+
+# --- LlamaIndex -> neutral -------------------------------------------------------------------------
+
+
+def _image_part(block: ImageBlock) -> ImagePart:
+    data = block.resolve_image(as_base64=False).read()
+    mime = (block.image_mimetype or "").lower()
+    subtype = mime.split("/", 1)[1] if "/" in mime else mime
+    return ImagePart(data=data, format=_IMAGE_FORMATS.get(subtype, subtype or "png"))
+
+
+def _document_part(block: DocumentBlock) -> DocumentPart:
+    data = block.resolve_document().read()
+    mime = (block.document_mimetype or "").lower()
+    fmt = _DOCUMENT_FORMATS.get(mime) or (mime.split("/", 1)[-1] if mime else "txt")
+    return DocumentPart(data=data, format=fmt, name=block.title or "document")
+
+
+def _parts(blocks: Sequence[Any]) -> list[ContentPart]:
+    parts: list[ContentPart] = []
+    for block in blocks:
+        if isinstance(block, TextBlock):
+            parts.append(TextPart(block.text))
+        elif isinstance(block, ImageBlock):
+            parts.append(_image_part(block))
+        elif isinstance(block, DocumentBlock):
+            parts.append(_document_part(block))
+        elif isinstance(block, CitableBlock):
+            parts.extend(_parts(block.content))
+        elif isinstance(block, CitationBlock):
+            parts.extend(_parts([block.cited_content]))
+        elif isinstance(block, (AudioBlock, VideoBlock)):
+            raise UnsupportedFeatureError(
+                f"{type(block).__name__} content cannot be sent to Mistral on Bedrock by this adapter"
+            )
+        # ToolCallBlock, ThinkingBlock and CachePoint carry no content to send as such.
+    return parts
+
+
+def _content(parts: list[ContentPart]) -> str | list[ContentPart]:
+    """Plain text stays a string (every wire format takes it); mixed content stays a part list."""
+    if all(isinstance(p, TextPart) for p in parts):
+        return "\n".join(p.text for p in parts if isinstance(p, TextPart))
+    return parts
+
+
+def _arguments(value: Any) -> tuple[dict[str, Any], str | None, str | None]:
+    """Tool arguments as (object, raw text, problem), never raising: bad JSON is sent back as it came."""
+    if isinstance(value, Mapping):
+        return dict(value), None, None
+    if value is None or value == "":
+        return {}, None, None
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    try:
+        parsed = json.loads(text)
+    except ValueError as exc:
+        return {}, text, f"arguments are not valid JSON: {exc}"
+    if not isinstance(parsed, dict):
+        return {}, text, f"arguments must be a JSON object, got {type(parsed).__name__}"
+    return parsed, text, None
+
+
+def _call_from_dict(raw: Mapping[str, Any]) -> ToolCall | None:
+    """OpenAI/Mistral style `{"id", "function": {"name", "arguments"}}` or flat `{"id", "name", "input"}`."""
+    function = raw.get("function")
+    source: Mapping[str, Any] = function if isinstance(function, Mapping) else raw
+    name = source.get("name") or raw.get("tool_name")
+    if not name:
+        return None
+    call_id = raw.get("id") or raw.get("tool_call_id") or raw.get("tool_id") or raw.get("toolUseId") or ""
+    value = next(
+        (source[k] for k in ("arguments", "input", "tool_kwargs", "args") if k in source),
+        raw.get("tool_kwargs", raw.get("input")),
+    )
+    arguments, raw_text, problem = _arguments(value)
+    return ToolCall(str(call_id), str(name), arguments, raw_text, problem)
+
+
+def tool_calls_of(message: ChatMessage) -> tuple[ToolCall, ...]:
+    """The tool calls an assistant message made: ToolCallBlocks, else `additional_kwargs["tool_calls"]`."""
+    calls = []
+    for block in message.blocks:
+        if isinstance(block, ToolCallBlock):
+            arguments, raw_text, problem = _arguments(block.tool_kwargs)
+            calls.append(ToolCall(block.tool_call_id or "", block.tool_name, arguments, raw_text, problem))
+    if calls:
+        return tuple(calls)
+    for raw in message.additional_kwargs.get("tool_calls") or []:
+        if not isinstance(raw, Mapping):
+            dump = getattr(raw, "model_dump", None)
+            raw = dump() if callable(dump) else vars(raw) if hasattr(raw, "__dict__") else {}
+        call = _call_from_dict(raw)
+        if call is not None:
+            calls.append(call)
+    return tuple(calls)
+
+
+def to_neutral(message: ChatMessage) -> Message:
+    role = _ROLES.get(message.role)
+    if role is None:
+        raise UnsupportedFeatureError(f"message role {message.role!r} has no Bedrock equivalent")
+    kwargs = message.additional_kwargs
+    content = _content(_parts(message.blocks))
+    if role == "tool":
+        return Message(
+            role="tool",
+            content=content,
+            tool_call_id=kwargs.get("tool_call_id") or kwargs.get("tool_use_id") or None,
+            name=kwargs.get("name") or kwargs.get("tool_name"),
+            is_error=bool(kwargs.get("is_error", False)),
+        )
+    tool_calls = tool_calls_of(message) if role == "assistant" else ()
+    return Message(role=role, content=content, tool_calls=tool_calls)
+
+
+def to_neutral_messages(messages: Sequence[ChatMessage]) -> tuple[Message, ...]:
+    return tuple(to_neutral(m) for m in messages)
+
+
+# --- neutral -> LlamaIndex -------------------------------------------------------------------------
+
+
+def usage_dict(usage: Usage) -> dict[str, int]:
+    """OpenAI key names: what `TokenCountingHandler` reads from `raw["usage"]`."""
+    return {
+        "prompt_tokens": usage.input_tokens,
+        "completion_tokens": usage.output_tokens,
+        "total_tokens": usage.total_tokens,
+    }
+
+
+def openai_tool_call(call_id: str, name: str, arguments: str) -> dict[str, Any]:
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+
+
+def _arguments_text(call: ToolCall) -> str:
+    return call.raw_arguments if call.invalid and call.raw_arguments else json.dumps(call.arguments)
+
+
+def raw_of(response: ChatResponse) -> dict[str, Any]:
+    raw: dict[str, Any] = {
+        "model_id": response.model_id,
+        "api": response.api,
+        "stop_reason": response.stop_reason,
+        "raw_stop_reason": response.raw_stop_reason,
+        "request_id": response.request_id,
+        "metrics": {
+            "latency_ms": response.metrics.latency_ms,
+            "first_byte_latency_ms": response.metrics.first_byte_latency_ms,
+        },
+    }
+    if response.usage is not None:
+        raw["usage"] = usage_dict(response.usage)
+    return raw
+
+
+def assistant_message(
+    text: str, calls: Sequence[tuple[str, str, dict[str, Any] | str, str]], reasoning: str | None = None
+) -> ChatMessage:
+    """`calls` are (id, name, arguments as object or partial text, arguments as JSON text)."""
+    blocks: list[Any] = []
+    if reasoning:
+        blocks.append(ThinkingBlock(content=reasoning))
+    if text or not calls:
+        blocks.append(TextBlock(text=text))
+    blocks.extend(ToolCallBlock(tool_call_id=i, tool_name=n, tool_kwargs=kw) for i, n, kw, _ in calls)
+    additional: dict[str, Any] = {}
+    if calls:
+        additional["tool_calls"] = [openai_tool_call(i, n, text_args) for i, n, _, text_args in calls]
+    return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=additional)
+
+
+def to_chat_response(response: ChatResponse) -> LIChatResponse:
+    calls = [
+        (c.id, c.name, c.arguments if not c.invalid else (c.raw_arguments or ""), _arguments_text(c))
+        for c in response.tool_calls
+    ]
+    return LIChatResponse(
+        message=assistant_message(response.text, calls, response.reasoning), raw=raw_of(response)
+    )
+
+
+def to_completion_response(response: ChatResponse) -> CompletionResponse:
+    return CompletionResponse(text=response.text, raw=raw_of(response))
+
+
+@dataclass
+class _PendingCall:
+    id: str = ""
+    name: str = ""
+    arguments: str = ""
+
+    def kwargs(self) -> dict[str, Any] | str:
+        """The parsed object once the JSON is complete; the partial text until then."""
+        try:
+            value = json.loads(self.arguments) if self.arguments else {}
+        except ValueError:
+            return self.arguments
+        return value if isinstance(value, dict) else self.arguments
+
+
+@dataclass
+class StreamAccumulator:
+    """Folds stream deltas into the cumulative responses LlamaIndex streams carry.
+
+    Every chunk holds the whole message so far, so the last chunk (which callbacks and agents keep) has
+    the full text, all tool calls and, once Bedrock sent it, `raw["usage"]`.
+    """
+
+    text: str = ""
+    reasoning: str = ""
+    calls: dict[int, _PendingCall] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def feed(self, delta: StreamDelta) -> tuple[str, str] | None:
+        """Record a delta; returns (text delta, reasoning delta), or None when it carries nothing."""
+        if delta.text:
+            self.text += delta.text
+        if delta.reasoning:
+            self.reasoning += delta.reasoning
+        if delta.tool_call is not None:
+            piece = delta.tool_call
+            pending = self.calls.setdefault(piece.index, _PendingCall())
+            pending.id = piece.id or pending.id
+            pending.name = piece.name or pending.name
+            pending.arguments += piece.arguments
+        if delta.stop_reason is not None:
+            self.raw["stop_reason"] = delta.stop_reason
+            self.raw["raw_stop_reason"] = delta.raw_stop_reason
+        if delta.usage is not None:
+            self.raw["usage"] = usage_dict(delta.usage)
+        if delta.metrics is not None:
+            self.raw["metrics"] = {
+                "latency_ms": delta.metrics.latency_ms,
+                "first_byte_latency_ms": delta.metrics.first_byte_latency_ms,
+            }
+        carries = (
+            delta.text
+            or delta.reasoning
+            or delta.tool_call
+            or delta.stop_reason
+            or delta.usage
+            or delta.metrics
+        )
+        return (delta.text, delta.reasoning) if carries else None
+
+    def message(self) -> ChatMessage:
+        calls = [(c.id, c.name, c.kwargs(), c.arguments or "{}") for _, c in sorted(self.calls.items())]
+        return assistant_message(self.text, calls, self.reasoning or None)
+
+    def chat_chunk(self, text_delta: str, reasoning_delta: str) -> LIChatResponse:
+        additional = {"thinking_delta": reasoning_delta} if reasoning_delta else {}
+        return LIChatResponse(
+            message=self.message(), delta=text_delta, raw=dict(self.raw), additional_kwargs=additional
+        )
+
+    def completion_chunk(self, text_delta: str) -> CompletionResponse:
+        return CompletionResponse(text=self.text, delta=text_delta, raw=dict(self.raw))
+
+
+__all__ = [
+    "StreamAccumulator",
+    "to_chat_response",
+    "to_completion_response",
+    "to_neutral",
+    "to_neutral_messages",
+    "tool_calls_of",
+    "usage_dict",
+]

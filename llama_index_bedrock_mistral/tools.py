@@ -1,0 +1,122 @@
+"""LlamaIndex tools <-> neutral tool specs, tool choices, and tool selections read from responses.
+
+Bedrock's own tool rules (named choices, id formats, streaming with tools) are the transport's; this
+module only translates LlamaIndex's spellings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from llama_index.core.base.llms.types import ChatResponse, ToolCallBlock
+from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.llms.utils import parse_partial_json
+
+from bedrock_mistral.types import ToolChoice, ToolSpec
+from llama_index_bedrock_mistral.messages import tool_calls_of
+
+if TYPE_CHECKING:
+    from llama_index.core.tools.types import BaseTool
+
+_CHOICE_WORDS: dict[str, ToolChoice] = {"auto": "auto", "none": "none", "any": "any", "required": "any"}
+
+
+def tool_spec(tool: BaseTool) -> ToolSpec:
+    metadata = tool.metadata
+    return ToolSpec(
+        name=metadata.get_name(),
+        description=metadata.description or "",
+        parameters=metadata.get_parameters_dict(),
+    )
+
+
+def tool_specs(tools: Sequence[BaseTool]) -> tuple[ToolSpec, ...]:
+    return tuple(tool_spec(t) for t in tools)
+
+
+def _choice_name(choice: Mapping[str, Any]) -> ToolChoice | None:
+    """OpenAI `{"type": "function", "function": {"name"}}`, Converse `{"tool": {"name"}}` / `{"any": {}}`,
+    or a flat `{"name"}`."""
+    for key in ("function", "tool"):
+        inner = choice.get(key)
+        if isinstance(inner, Mapping) and inner.get("name"):
+            return str(inner["name"])
+    if choice.get("name"):
+        return str(choice["name"])
+    kind = choice.get("type")
+    if isinstance(kind, str) and kind in _CHOICE_WORDS:
+        return _CHOICE_WORDS[kind]
+    for word, value in _CHOICE_WORDS.items():
+        if word in choice:
+            return value
+    raise ValueError(f"tool_choice {dict(choice)!r} names no tool and no mode (auto, any, required, none)")
+
+
+def tool_choice(choice: str | Mapping[str, Any] | None, tool_required: bool = False) -> ToolChoice | None:
+    """LlamaIndex's `tool_choice` / `tool_required` as the transport's auto | any | none | tool name."""
+    if choice is None:
+        resolved: ToolChoice | None = None
+    elif isinstance(choice, str):
+        resolved = _CHOICE_WORDS.get(choice, choice)
+    elif isinstance(choice, Mapping):
+        resolved = _choice_name(choice)
+    else:
+        raise ValueError(f"tool_choice must be a string or a dict, got {type(choice).__name__}")
+    if tool_required and resolved in (None, "auto"):
+        return "any"
+    return resolved
+
+
+def _kwargs(value: dict[str, Any] | str) -> dict[str, Any]:
+    """Arguments as an object; a stream's partial JSON is completed as far as it can be."""
+    if isinstance(value, dict):
+        return value
+    text = value.strip()
+    while text:
+        try:
+            parsed = parse_partial_json(text)
+        except ValueError:  # includes json.JSONDecodeError
+            parsed = None
+        if isinstance(parsed, dict):
+            return parsed
+        # A half-written key or literal at the end: drop the last member and try again.
+        cut = text.rfind(",")
+        text = text[:cut] if cut > 0 else ""
+    return {}
+
+
+def tool_selections(response: ChatResponse, error_on_no_tool_call: bool = True) -> list[ToolSelection]:
+    blocks = [b for b in response.message.blocks if isinstance(b, ToolCallBlock)]
+    if blocks:
+        selections = [
+            ToolSelection(
+                tool_id=b.tool_call_id or "", tool_name=b.tool_name, tool_kwargs=_kwargs(b.tool_kwargs)
+            )
+            for b in blocks
+        ]
+    else:
+        selections = [
+            ToolSelection(
+                tool_id=c.id,
+                tool_name=c.name,
+                tool_kwargs=c.arguments if not c.invalid else _kwargs(c.raw_arguments or ""),
+            )
+            for c in tool_calls_of(response.message)
+        ]
+    if not selections and error_on_no_tool_call:
+        raise ValueError("Expected at least one tool call, but the model answered without calling a tool.")
+    return selections
+
+
+def keep_first_tool_call(response: ChatResponse) -> ChatResponse:
+    """`allow_parallel_tool_calls=False`: Bedrock's Mistral formats cannot ask for one call, so trim here."""
+    message = response.message
+    blocks = [b for b in message.blocks if isinstance(b, ToolCallBlock)]
+    if len(blocks) > 1:
+        first = blocks[0]
+        message.blocks = [b for b in message.blocks if not isinstance(b, ToolCallBlock) or b is first]
+    calls = message.additional_kwargs.get("tool_calls")
+    if isinstance(calls, list) and len(calls) > 1:
+        message.additional_kwargs["tool_calls"] = calls[:1]
+    return response
