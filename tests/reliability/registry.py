@@ -1,0 +1,195 @@
+"""Every reliability scenario, as data: what is done, what must happen, and how many cases run.
+
+The tests are parametrized from these rows and `docs/reliability.md` is rendered from them, so the
+published table cannot drift from what CI runs: `test_reliability_doc.py` fails when the file differs
+(`UPDATE_RELIABILITY_DOC=1 pytest tests/reliability/test_reliability_doc.py` rewrites it). Counts are
+deterministic: a row's count is its number of parametrized cases, or its fixed Hypothesis example budget
+(`settings(max_examples=N, derandomize=True)`, checked by the fuzz tests themselves).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.reliability.adapters import ADAPTERS, STREAM_STYLES, STYLES
+
+FAULT, BAD_INPUT, BAD_OUTPUT, SECURITY, FUZZ = (
+    "Fault matrix",
+    "Bad input (rejected before any request)",
+    "Bad model output",
+    "Security",
+    "Fuzzing",
+)
+SECTIONS = (FAULT, BAD_INPUT, BAD_OUTPUT, SECURITY, FUZZ)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    section: str
+    title: str
+    expected: str
+    cases: tuple[Any, ...] = ()
+    examples: int = 0
+    """Hypothesis examples per run (fuzz rows); 0 for rows counted in cases."""
+    lost: str = "0"
+    """What the caller lost in this scenario (received text, answers); always 0 when the row passes."""
+    ids: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def count(self) -> int:
+        return self.examples or len(self.cases)
+
+    @property
+    def unit(self) -> str:
+        return "examples" if self.examples else "cases"
+
+    def params(self) -> list[Any]:
+        """`pytest.param`s with readable ids."""
+        import pytest
+
+        return [pytest.param(*_tuple(case), id=_id(case)) for case in self.cases]
+
+
+def _tuple(case: Any) -> tuple[Any, ...]:
+    return case if isinstance(case, tuple) else (case,)
+
+
+def _id(case: Any) -> str:
+    return "-".join(str(getattr(part, "key", part)) for part in _tuple(case))
+
+
+def matrix(*axes: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(itertools.product(*axes))
+
+
+ADAPTER_KEYS = tuple(a.key for a in ADAPTERS)
+ALL = matrix(ADAPTER_KEYS, STYLES)
+STREAMS = matrix(ADAPTER_KEYS, STREAM_STYLES)
+# Filled in by the modules that own the generated matrices (bad_input.py); kept here for the doc.
+_rows: dict[str, Scenario] = {}
+
+
+def add(scenario: Scenario) -> Scenario:
+    if scenario.key in _rows:
+        raise ValueError(f"duplicate scenario {scenario.key!r}")
+    _rows[scenario.key] = scenario
+    return scenario
+
+
+def get(key: str) -> Scenario:
+    return _rows[key]
+
+
+def rows() -> list[Scenario]:
+    return sorted(_rows.values(), key=lambda s: SECTIONS.index(s.section))
+
+
+# --- 1. fault matrix: 3 adapters x 4 call styles ---------------------------------------------------------
+
+THROTTLE_WITHIN = add(Scenario(
+    "throttle-within-budget", FAULT,
+    "Throttled 2 times, `max_retries=3`",
+    "answer returned; the emulator saw exactly 3 requests; 2 backoff sleeps (> 0 s) between them",
+    ALL,
+))
+THROTTLE_BEYOND = add(Scenario(
+    "throttle-beyond-budget", FAULT,
+    "Throttled on every request, `max_retries=2`",
+    "`ThrottlingError` (code, 429, Bedrock message) reaches the caller unwrapped after exactly 3 "
+    "requests, in < 10 s",
+    ALL,
+))
+TRANSIENT = add(Scenario(
+    "transient-retried", FAULT,
+    "One 500 InternalServerException / 503 ServiceUnavailableException / 429 ModelNotReadyException",
+    "retried once, answer returned (2 requests)",
+    matrix(ADAPTER_KEYS, STYLES, ("500", "503", "ModelNotReady")),
+))
+TRANSIENT_EXHAUSTED = add(Scenario(
+    "transient-exhausted", FAULT,
+    "500 / 503 / ModelNotReady on every request, `max_retries=1`",
+    "the typed error (`InternalServerError`, `ServiceUnavailableError`, `ModelNotReadyError`) after "
+    "exactly 2 requests",
+    matrix(ADAPTER_KEYS, ("invoke", "astream"), ("500", "503", "ModelNotReady")),
+))
+NOT_RETRIED = add(Scenario(
+    "client-error-not-retried", FAULT,
+    "400 ValidationException / 403 AccessDeniedException, `max_retries=3`",
+    "`ValidationError` / `AccessDeniedError` with Bedrock's message, after exactly 1 request",
+    matrix(ADAPTER_KEYS, STYLES, ("400", "403")),
+))
+IN_STREAM = add(Scenario(
+    "in-stream-exception", FAULT,
+    "`modelStreamErrorException` / `throttlingException` frame after K=4 event frames",
+    "the chunks sent before the failure reach the caller, then `ModelStreamError` / `ThrottlingError` "
+    "whose `partial_text` equals them and is a prefix of the full answer; not silently restarted "
+    "(1 request)",
+    matrix(ADAPTER_KEYS, STREAM_STYLES, ("modelStreamErrorException", "throttlingException")),
+))
+DROPPED_STREAM = add(Scenario(
+    "dropped-mid-stream", FAULT,
+    "Connection closed after K=3 event frames, without the final chunk",
+    "`BedrockConnectionError` or `StreamIncompleteError` carrying the text received; never a "
+    "silently shortened answer",
+    STREAMS,
+))
+DROPPED_BEFORE = add(Scenario(
+    "dropped-before-answer", FAULT,
+    "Connection closed before any answer byte (one request)",
+    "retried as a connection error; the full answer is returned (2 requests)",
+    ALL,
+))
+READ_TIMEOUT = add(Scenario(
+    "read-timeout", FAULT,
+    "First byte delayed 5 s, `timeout=0.25`",
+    "`BedrockTimeoutError` (a `TimeoutError`) in < 3 s; not retried (1 request)",
+    ALL,
+))
+CONCURRENCY = add(Scenario(
+    "concurrent-throttled", FAULT,
+    "100 concurrent calls, each with a unique token; 25 of the 125 requests (20%) throttled",
+    "every call completes or fails with `ThrottlingError`; none hangs (60 s cap); every answer "
+    "holds its own token and no other",
+    ALL,
+    lost="0 answers mixed",
+))
+
+# --- 3. security -----------------------------------------------------------------------------------
+
+SECRET_SURFACES = add(Scenario(
+    "secret-not-in-surfaces", SECURITY,
+    "Sentinel secret key and session token given to each adapter and the transport",
+    "absent from `repr`, `str`, `model_dump`, LangChain `dumps`, LlamaIndex `to_dict`/`to_json`",
+    ("transport", *ADAPTER_KEYS),
+))
+SECRET_LOGS = add(Scenario(
+    "secret-not-in-logs", SECURITY,
+    "Real calls (4 call styles) with every logger incl. botocore at DEBUG",
+    "the secret key never appears in any log record; the session token neither",
+    matrix(ADAPTER_KEYS, STYLES),
+))
+SECRET_ERRORS = add(Scenario(
+    "secret-not-in-errors", SECURITY,
+    "Calls failing with auth errors, Bedrock errors, timeouts and configuration errors",
+    "the secret and the session token are absent from the message, `repr` and formatted traceback",
+    ("auth", "bedrock-error", "timeout", "config", "in-stream"),
+))
+STRICT_AUTH = add(Scenario(
+    "strict-auth", SECURITY,
+    "Emulator with `auth=\"strict\"`",
+    "wrong secret, unknown key, tampered body, expired and future signature, missing and malformed "
+    "Authorization: 403/400 with Bedrock's auth error code; the right key passes",
+    ("right-key", "wrong-secret", "unknown-key", "tampered-body", "expired", "future", "missing",
+     "malformed"),
+))
+LOOPBACK = add(Scenario(
+    "loopback-and-limits", SECURITY,
+    "Emulator defaults",
+    "listens on 127.0.0.1 only (CLI default too); bodies over 25,000,000 bytes refused with a "
+    "ValidationException before they are read (declared length, chunked, through boto3)",
+    ("listen-address", "cli-default", "content-length", "chunked", "boto3"),
+))
