@@ -176,7 +176,8 @@ def normalize_messages(
         else:
             groups.append((role, [text]))
         previous = role
-    turns = [Turn(role, _JOIN.join(texts)) for role, texts in groups]
+    # Empty messages add nothing to a merge (mistral-common >= 1.10 skips them too).
+    turns = [Turn(role, _JOIN.join(t for t in texts if t)) for role, texts in groups]
     if turns[0].role != "user":
         turns.insert(0, Turn("user", ""))
     return InstructConversation(

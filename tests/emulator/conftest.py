@@ -10,14 +10,13 @@ from typing import Any
 import pytest
 
 from bedrock_mistral.local import LocalBedrock
-
-RECORDINGS = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "bedrock-recordings"
+from tests.recordings import RECORDINGS  # noqa: E402  (a copy under tests/fixtures, or ../shared)
 
 
 @pytest.fixture(scope="session")
 def recordings() -> Path:
     if not RECORDINGS.is_dir():
-        pytest.skip("shared Bedrock recordings not found beside the checkout (../shared)")
+        pytest.skip(f"Bedrock recordings not found at {RECORDINGS}")
     return RECORDINGS
 
 

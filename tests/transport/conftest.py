@@ -7,15 +7,14 @@ from typing import Any
 
 import pytest
 
+from tests.recordings import RECORDINGS
 from tests.transport.replay_server import ReplayServer
-
-RECORDINGS = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "bedrock-recordings"
 
 
 def recording(name: str) -> Path:
     path = RECORDINGS / name
     if not path.is_dir():
-        pytest.skip(f"recordings not found at {RECORDINGS} (CI has ../shared beside the checkout)")
+        pytest.skip(f"recordings not found at {RECORDINGS} ")
     return path
 
 
