@@ -137,6 +137,9 @@ class BedrockApp:
             return self._handle(request, request_id)
         except ServiceError as error:
             return error_response(error, request_id)
+        except Exception as exc:  # an engine bug must still answer like Bedrock, not hang up
+            message = f"The emulator failed to handle the request: {type(exc).__name__}: {exc}"
+            return error_response(ServiceError("InternalServerException", message, 500), request_id)
 
     def _handle(self, request: HttpRequest, request_id: str) -> HttpResponse:
         route = _ROUTE.match(request.target)
@@ -280,6 +283,11 @@ def _with_faults(frames: Iterator[bytes], plan: Plan) -> Iterator[bytes]:
             sent += 1
     except ServiceError as error:
         yield in_stream_exception(error)
+        return
+    except Exception as exc:  # an engine failing mid-stream becomes an exception frame, as on Bedrock
+        yield in_stream_exception(
+            ServiceError("InternalServerException", f"{type(exc).__name__}: {exc}", 500)
+        )
         return
     if plan.stream_error is not None:
         fault = plan.stream_error

@@ -164,3 +164,28 @@ def test_fault_arguments_are_checked() -> None:
         faults.throttle(operation="Translate")
     fault = faults.stream_error(exception="ModelTimeoutException")
     assert fault.code == "modelTimeoutException"
+
+
+class _Broken:
+    name = "broken"
+
+    def reply(self, conversation: Any) -> Any:
+        raise RuntimeError("engine bug")
+
+    def stream(self, conversation: Any) -> Any:
+        from bedrock_mistral.local.conversation import Delta
+
+        yield Delta(text="partial")
+        raise RuntimeError("engine bug")
+
+
+def test_engine_failures_answer_like_bedrock() -> None:
+    with LocalBedrock(engine=_Broken()) as bedrock:
+        client = bedrock.client()
+        assert code_of(invoke, client)[0::2] == ("InternalServerException", 500)
+        events = []
+        with pytest.raises(EventStreamError) as error:
+            for event in client.invoke_model_with_response_stream(modelId=MODEL, body=PROMPT)["body"]:
+                events.append(event)
+        assert len(events) == 1
+        assert error.value.response["Error"]["Code"] == "internalServerException"

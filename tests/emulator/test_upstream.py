@@ -197,9 +197,12 @@ def test_tool_calls_through_upstream(proxied: LocalBedrock) -> None:
 
 
 def test_unreachable_upstream_is_a_model_error() -> None:
-    with LocalBedrock(
-        engine="openai-compatible", upstream_url="http://127.0.0.1:9", upstream_model="m"
-    ) as bedrock, pytest.raises(ClientError) as error:
+    with (
+        LocalBedrock(
+            engine="openai-compatible", upstream_url="http://127.0.0.1:9", upstream_model="m"
+        ) as bedrock,
+        pytest.raises(ClientError) as error,
+    ):
         bedrock.client().converse(
             modelId="mistral.mistral-large-2407-v1:0",
             messages=[{"role": "user", "content": [{"text": "hi"}]}],
