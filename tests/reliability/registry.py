@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.reliability import bad_inputs
 from tests.reliability.adapters import ADAPTERS, STREAM_STYLES, STYLES
 
 FAULT, BAD_INPUT, BAD_OUTPUT, SECURITY, FUZZ = (
@@ -192,4 +193,37 @@ LOOPBACK = add(Scenario(
     "listens on 127.0.0.1 only (CLI default too); bodies over 25,000,000 bytes refused with a "
     "ValidationException before they are read (declared length, chunked, through boto3)",
     ("listen-address", "cli-default", "content-length", "chunked", "boto3"),
+))
+
+# --- 2. bad input ----------------------------------------------------------------------------------------
+
+BAD_PARAMS = add(Scenario(
+    "bad-parameters", BAD_INPUT,
+    "Every out-of-range / wrong-type `max_tokens`, `temperature`, `top_p`, `top_k`, `stop` for every "
+    "catalog model and API",
+    "`ParameterError` (a `ValueError`) naming the parameter, the model and what is allowed, at "
+    "construction and per request; the emulator received nothing",
+    tuple((m, a, n, v) for m, a, n, v in bad_inputs.PARAM_CASES),
+))
+BAD_REQUESTS = add(Scenario(
+    "bad-requests", BAD_INPUT,
+    "Empty / system-only conversations, final assistant turn, orphan tool results, invalid tool "
+    "schemas, tool names Bedrock rejects, duplicate tools, bad tool_choice, tools / images / documents "
+    "the model cannot take, prompt + `max_tokens` over the context window",
+    "`InvalidRequestError` / `UnsupportedFeatureError` / `ContextWindowExceededError` saying what is "
+    "wrong; the emulator received nothing",
+    bad_inputs.REQUEST_CASES,
+))
+BAD_CONFIG = add(Scenario(
+    "bad-configuration", BAD_INPUT,
+    "Unknown model ids without `api`, an API the model lacks, bad retries / timeouts / half credentials",
+    "`UnknownModelError` / `ConfigurationError` / `ValueError` at construction; nothing sent",
+    bad_inputs.CONFIG_CASES,
+))
+BAD_ADAPTER_INPUT = add(Scenario(
+    "bad-input-adapters", BAD_INPUT,
+    "The same mistakes made through each adapter (constructor, per-call kwargs, framework messages, "
+    "framework tools, framework image blocks)",
+    "the transport's typed error reaches the caller unwrapped; the emulator received nothing",
+    tuple((adapter, case) for adapter, names in bad_inputs.ADAPTER_CASES.items() for case in names),
 ))
