@@ -1,0 +1,238 @@
+"""Writes `latest.json` (a list of rows, each carrying the run's date and machine) and `latest.md`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from benchmarks.measure import Row
+from benchmarks.scenarios.common import model_name
+from benchmarks.settings import Settings
+
+Column = tuple[str, Callable[[Row], str]]
+
+
+def run_meta(settings: Settings, command: str) -> dict[str, Any]:
+    """Date and machine, repeated in every JSON row and shown at the top of the table."""
+    return {
+        "date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "implementation_python": sys.implementation.name,
+        "mode": settings.mode,
+        "command": command,
+    }
+
+
+def write_json(rows: list[Row], meta: dict[str, Any], path: Path) -> None:
+    path.write_text(json.dumps([row.as_dict(meta) for row in rows], indent=2, ensure_ascii=False) + "\n")
+
+
+# --- markdown ---------------------------------------------------------------------------------------------
+
+
+def _ms(value: float | None) -> str:
+    return "" if value is None else f"{value * 1000:.2f}"
+
+
+def _s(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def _us(seconds: float | None) -> str:
+    return "" if seconds is None else f"{seconds * 1e6:.0f}"
+
+
+def _x(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}×"
+
+
+def _extra(name: str, fmt: str = "{}") -> Callable[[Row], str]:
+    def get(row: Row) -> str:
+        value = row.extras.get(name)
+        return "" if value is None else fmt.format(value)
+
+    return get
+
+
+def _targets(row: Row) -> str:
+    marks = {True: "pass", False: "**miss**", None: "n/a"}
+    return "; ".join(f"{marks[t['met']]}: {t['target']}" for t in row.targets)
+
+
+LABEL: Column = ("Implementation", lambda r: r.label)
+TARGETS: Column = ("Targets", _targets)
+COLUMNS: dict[str, list[Column]] = {
+    "invoke_overhead": [
+        LABEL,
+        ("API", _extra("wire")),
+        ("median ms", lambda r: _ms(r.median_s)),
+        ("p90 ms", lambda r: _ms(r.p90_s)),
+        ("× boto3", lambda r: _x(r.ratio_to_baseline)),
+        ("overhead µs", lambda r: _us(r.extras.get("overhead_s"))),
+        TARGETS,
+    ],
+    "streaming": [
+        LABEL,
+        ("API", _extra("wire")),
+        ("first token ms", lambda r: _ms(r.extras.get("ttft_median_s"))),
+        ("drain median s", lambda r: _s(r.median_s)),
+        ("drain p90 s", lambda r: _s(r.p90_s)),
+        ("chunks", _extra("chunks")),
+        ("µs/chunk", _extra("per_chunk_us", "{:.1f}")),
+        ("× boto3", lambda r: _x(r.ratio_to_baseline)),
+        TARGETS,
+    ],
+    "async_concurrency": [
+        LABEL,
+        ("async path", _extra("async_path")),
+        ("wall median s", lambda r: _s(r.median_s)),
+        ("wall p90 s", lambda r: _s(r.p90_s)),
+        ("× ideal", lambda r: _x(r.extras.get("ratio_to_ideal"))),
+        ("× aiobotocore", lambda r: _x(r.ratio_to_baseline)),
+        ("peak threads", _extra("peak_threads")),
+        ("worst loop lag ms", lambda r: _ms(r.extras.get("loop_lag_max_s"))),
+        ("errors", _extra("errors")),
+        TARGETS,
+    ],
+    "cold_import": [
+        LABEL,
+        ("median s", lambda r: _s(r.median_s)),
+        ("p90 s", lambda r: _s(r.p90_s)),
+        ("minus interpreter s", lambda r: _s(r.extras.get("import_only_s"))),
+        (
+            "× counterpart",
+            lambda r: "" if r.ratio_to_baseline is None else f"{_x(r.ratio_to_baseline)} {r.baseline}",
+        ),
+        TARGETS,
+    ],
+    "emulator_capacity": [
+        ("Measure", lambda r: r.scenario.split("/", 1)[-1]),
+        ("median s", lambda r: _s(r.median_s)),
+        ("p90 s", lambda r: _s(r.p90_s)),
+        ("result", lambda r: _capacity_result(r)),
+        TARGETS,
+    ],
+}
+
+
+def _capacity_result(row: Row) -> str:
+    extras = row.extras
+    if "requests_per_s" in extras:
+        return (
+            f"{extras['requests_per_s']:.0f} req/s with {extras['clients']} clients "
+            f"({extras['requests']} requests, {extras['errors']} errors)"
+        )
+    levels = ", ".join(
+        f"{lv['streams']}: {lv['ok']} ok in {lv['wall_s']:.2f} s" for lv in extras.get("levels", [])
+    )
+    return f"{extras.get('max_concurrent_streams')} concurrent streams held ({levels})"
+
+
+TITLES = {
+    "invoke_overhead": "1. Invoke overhead: sequential short invokes, median per call",
+    "streaming": "2. Streaming one long answer: time to first token, time to drain, cost per chunk",
+    "async_concurrency": "3. Async concurrency: concurrent `astream` calls against per-token latency",
+    "cold_import": '4. Cold import: a fresh `python -c "import ..."` per run',
+    "emulator_capacity": "5. Emulator capacity (emulator in its own process, raw-socket clients)",
+}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _table(columns: list[Column], rows: list[Row]) -> list[str]:
+    lines = [
+        "| " + " | ".join(name for name, _ in columns) + " |",
+        "|" + "|".join("---" for _ in columns) + "|",
+    ]
+    for row in rows:
+        if row.ok:
+            cells = [_cell(get(row)) for _, get in columns]
+        else:
+            cells = [_cell(row.label), f"{row.status}: {_cell(row.note)}"] + [""] * (len(columns) - 2)
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _subtitle(rows: list[Row], settings: Settings) -> str:
+    first = rows[0]
+    kind = first.scenario.split("/", 1)[0]
+    model = first.extras.get("model")
+    if kind == "invoke_overhead":
+        return f"{model_name(model)}: {settings.invoke_calls} calls per implementation, interleaved."
+    if kind == "streaming":
+        return f"{model_name(model)}: one answer of {settings.stream_chunks} chunks, {settings.stream_runs} runs."
+    if kind == "async_concurrency":
+        return (
+            f"{model_name(model)}: {settings.concurrency} concurrent streams of {settings.concurrency_tokens} "
+            f"tokens at {settings.token_latency_ms:g} ms per token (ideal "
+            f"{settings.concurrency_tokens * settings.token_latency_ms / 1000:.2f} s), {settings.concurrency_runs} runs."
+        )
+    if kind == "cold_import":
+        return f"{settings.import_runs} runs each, interleaved."
+    return (
+        f"{settings.capacity_clients} keep-alive clients for {settings.capacity_seconds:g} s; streams ramp "
+        f"{', '.join(map(str, settings.stream_levels))} ({settings.stream_level_tokens} chunks at "
+        f"{settings.stream_level_latency_ms:g} ms each)."
+    )
+
+
+def write_markdown(
+    rows: list[Row],
+    meta: dict[str, Any],
+    summary: list[dict[str, Any]],
+    notes: list[str],
+    settings: Settings,
+    path: Path,
+    chart: str | None,
+) -> None:
+    lines = [
+        "# Benchmark results",
+        "",
+        f"- date: {meta['date']}",
+        f"- machine: {meta['cpu_count']} cores (`os.cpu_count()`), {meta['platform']}",
+        f"- python: {meta['python']}",
+        f"- run: `{meta['command']}` (mode: {meta['mode']})",
+        "- ratios compare with raw boto3 on the same Bedrock API (InvokeModel or Converse); async with aiobotocore",
+        "",
+    ]
+    if chart:
+        lines += [f"![benchmark chart]({chart})", ""]
+    lines += ["## Targets", ""]
+    marks = {True: "pass", False: "**miss**", None: "n/a"}
+    if summary:
+        lines += [
+            "| Target | Scenario | Implementation | Goal | Measured | Pass/miss |",
+            "|---|---|---|---|---|---|",
+        ]
+        for item in summary:
+            lines.append(
+                "| "
+                + " | ".join(
+                    _cell(str(item[key]))
+                    for key in ("target", "scenario", "implementation", "goal", "measured")
+                )
+                + f" | {marks[item['met']]} |"
+            )
+    else:
+        lines.append("(no target could be evaluated in this run)")
+    lines.append("")
+    for scenario in dict.fromkeys(row.scenario for row in rows):
+        group = [row for row in rows if row.scenario == scenario]
+        kind = scenario.split("/", 1)[0]
+        ok = [row for row in group if row.ok]
+        lines += [f"## {TITLES.get(kind, kind)}", "", f"`{scenario}`. {_subtitle(ok or group, settings)}", ""]
+        lines += _table(COLUMNS.get(kind, [LABEL, TARGETS]), group)
+        lines.append("")
+    if notes:
+        lines += ["## Notes", ""] + [f"- {_cell(note)}" for note in notes] + [""]
+    path.write_text("\n".join(lines))

@@ -1,0 +1,61 @@
+"""1. Invoke overhead: many sequential short invokes per model, implementations interleaved call by call."""
+
+from __future__ import annotations
+
+import time
+
+from benchmarks.emulator import EmulatorProcess
+from benchmarks.implementations import Implementation
+from benchmarks.measure import Row
+from benchmarks.scenarios.common import (
+    Context,
+    attach_ratios,
+    build_all,
+    model_name,
+    model_slug,
+    rotated,
+    short_error,
+)
+
+PROMPT = "Say hello"
+NAME = "invoke_overhead"
+
+
+def run(context: Context) -> list[Row]:
+    settings = context.settings
+    rows: list[Row] = []
+    with EmulatorProcess() as endpoint:
+        for model in settings.invoke_models:
+            scenario = f"{NAME}/{model_slug(model)}"
+            context.log(f"[1] invoke overhead: {model_name(model)}, {settings.invoke_calls} calls each")
+            impls, skipped = build_all(context, scenario, model, endpoint, settings.invoke_max_tokens)
+            rows += _measure(context, scenario, model, impls) + skipped
+    return rows
+
+
+def _measure(context: Context, scenario: str, model: str, impls: list[Implementation]) -> list[Row]:
+    settings = context.settings
+    samples: dict[str, list[float]] = {impl.key: [] for impl in impls}
+    failed: dict[str, str] = {}
+    active = list(impls)
+    for turn in range(settings.invoke_warmup + settings.invoke_calls):
+        for impl in rotated(active, turn):
+            start = time.perf_counter()
+            try:
+                impl.invoke(PROMPT)
+            except Exception as exc:  # noqa: BLE001 - one failing implementation must not end the run
+                failed[impl.key] = short_error(exc)
+                active.remove(impl)
+                continue
+            if turn >= settings.invoke_warmup:
+                samples[impl.key].append(time.perf_counter() - start)
+    rows: list[Row] = []
+    for impl in impls:
+        if impl.key in failed:
+            rows.append(Row.skipped(scenario, impl.key, impl.label, failed[impl.key], status="error"))
+            context.note(f"{impl.label} failed in {scenario}: {failed[impl.key]}")
+            continue
+        row = Row.from_samples(scenario, impl.key, impl.label, samples[impl.key], model=model, wire=impl.wire)
+        rows.append(row)
+    attach_ratios(rows, {impl.key: impl.wire for impl in impls})
+    return rows

@@ -1,0 +1,96 @@
+"""Run sizes: the full run, `--quick` (under two minutes) and `--tiny` (a smoke run for the test suite)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+MISTRAL_LARGE_2 = "mistral.mistral-large-2407-v1:0"
+MISTRAL_7B = "mistral.mistral-7b-instruct-v0:2"
+MODEL_NAMES = {MISTRAL_LARGE_2: "Mistral Large 2", MISTRAL_7B: "Mistral 7B"}
+SCENARIOS = ("invoke", "stream", "concurrency", "import", "capacity")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every size and knob of a run; the presets below differ only in these numbers."""
+
+    mode: str
+    scenarios: tuple[str, ...] = SCENARIOS
+    implementations: tuple[str, ...] | None = None
+    """Implementation keys to run (None: all)."""
+
+    # 1. invoke overhead
+    invoke_models: tuple[str, ...] = (MISTRAL_LARGE_2, MISTRAL_7B)
+    invoke_calls: int = 300
+    invoke_warmup: int = 20
+    invoke_max_tokens: int = 16
+
+    # 2. streaming
+    stream_model: str = MISTRAL_LARGE_2
+    stream_chunks: int = 2000
+    stream_runs: int = 10
+    stream_warmup: int = 1
+
+    # 3. async concurrency
+    concurrency_model: str = MISTRAL_LARGE_2
+    concurrency: int = 256
+    concurrency_tokens: int = 20
+    token_latency_ms: float = 20.0
+    concurrency_runs: int = 3
+    concurrency_timeout_s: float = 240.0
+
+    # 4. cold import
+    import_runs: int = 7
+    import_warmup: int = 1
+    import_cases: tuple[str, ...] | None = None
+    """Keys of `scenarios.cold_import.CASES` to time (None: all)."""
+
+    # 5. emulator capacity
+    capacity_model: str = MISTRAL_LARGE_2
+    capacity_clients: int = 16
+    capacity_seconds: float = 10.0
+    stream_levels: tuple[int, ...] = (250, 500, 1000, 2000)
+    stream_level_tokens: int = 20
+    stream_level_latency_ms: float = 100.0
+    stream_level_timeout_s: float = 60.0
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+FULL = Settings(mode="full")
+QUICK = Settings(
+    mode="quick",
+    invoke_calls=40,
+    invoke_warmup=5,
+    stream_runs=3,
+    concurrency=64,
+    concurrency_runs=1,
+    concurrency_timeout_s=90.0,
+    import_runs=3,
+    capacity_seconds=3.0,
+    stream_levels=(250, 1000),
+)
+TINY = Settings(
+    mode="tiny",
+    invoke_calls=3,
+    invoke_warmup=1,
+    stream_chunks=40,
+    stream_runs=1,
+    stream_warmup=0,
+    concurrency=8,
+    concurrency_tokens=4,
+    token_latency_ms=5.0,
+    concurrency_runs=1,
+    concurrency_timeout_s=60.0,
+    import_runs=1,
+    import_warmup=0,
+    import_cases=("python", "boto3"),
+    capacity_seconds=0.3,
+    stream_levels=(8,),
+    stream_level_tokens=4,
+    stream_level_latency_ms=5.0,
+    stream_level_timeout_s=30.0,
+)
+PRESETS = {"full": FULL, "quick": QUICK, "tiny": TINY}

@@ -1,0 +1,163 @@
+"""The targets this project sets for itself, checked against the rows (reported, never asserted).
+
+Our implementations are the rows whose key starts with `ours-`; the raw SDK baselines start with `boto3-`;
+everything else is an alternative adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from benchmarks.measure import Row
+
+INVOKE_RATIO = 1.15
+STREAM_RATIO = 2.0
+CONCURRENCY_IDEAL_RATIO = 1.5
+LOOP_LAG_S = 0.020
+ASYNC_SPEEDUP = 2.0
+IMPORT_RATIO = 0.5
+EMULATOR_RPS = 1000.0
+EMULATOR_STREAMS = 1000
+
+
+def is_ours(row: Row) -> bool:
+    return row.implementation.startswith("ours-")
+
+
+def is_baseline(row: Row) -> bool:
+    return row.implementation.startswith("boto3-")
+
+
+def _others(rows: list[Row], scenario: str) -> list[Row]:
+    return [r for r in rows if r.scenario == scenario and r.ok and not is_ours(r) and not is_baseline(r)]
+
+
+def _add(row: Row, target: str, goal: str, measured: str, met: bool | None) -> None:
+    row.targets.append({"target": target, "goal": goal, "measured": measured, "met": met})
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:.0f} µs"
+
+
+def _invoke(rows: list[Row], row: Row) -> None:
+    if row.ratio_to_baseline is not None:
+        _add(
+            row,
+            "invoke overhead vs raw boto3",
+            f"≤ {INVOKE_RATIO}×",
+            f"{row.ratio_to_baseline:.3f}×",
+            row.ratio_to_baseline <= INVOKE_RATIO,
+        )
+    others = [r for r in _others(rows, row.scenario) if "overhead_s" in r.extras]
+    if "overhead_s" in row.extras and others:
+        best = min(others, key=lambda r: r.extras["overhead_s"])
+        mine = row.extras["overhead_s"]
+        _add(
+            row,
+            "invoke overhead lower than every other adapter",
+            f"< {_us(best.extras['overhead_s'])} ({best.label})",
+            _us(mine),
+            mine < best.extras["overhead_s"],
+        )
+
+
+def _stream(rows: list[Row], row: Row) -> None:
+    if row.ratio_to_baseline is not None:
+        _add(
+            row,
+            "per-chunk streaming cost vs raw boto3",
+            f"≤ {STREAM_RATIO}×",
+            f"{row.ratio_to_baseline:.2f}× ({row.extras.get('per_chunk_us', 0):.0f} µs/chunk)",
+            row.ratio_to_baseline <= STREAM_RATIO,
+        )
+
+
+def _concurrency(rows: list[Row], row: Row) -> None:
+    extras = row.extras
+    n = extras.get("concurrency", 0)
+    _add(
+        row,
+        f"{n} concurrent streams: wall time vs ideal",
+        f"≤ {CONCURRENCY_IDEAL_RATIO}× {extras.get('ideal_s', 0):.2f} s",
+        f"{extras.get('ratio_to_ideal', 0):.2f}× ({row.median_s or 0:.2f} s)",
+        extras.get("ratio_to_ideal", float("inf")) <= CONCURRENCY_IDEAL_RATIO,
+    )
+    lag = extras.get("loop_lag_max_s", float("inf"))
+    _add(row, "worst event-loop lag", f"< {_ms(LOOP_LAG_S)}", _ms(lag), lag < LOOP_LAG_S)
+    threads = extras.get("peak_threads", n)
+    _add(row, "threads vs in-flight calls", f"< {n}", str(threads), threads < n)
+    others = _others(rows, row.scenario)
+    if others and row.median_s is not None:
+        fastest = min(others, key=lambda r: r.median_s or float("inf"))
+        speedup = (fastest.median_s or 0) / row.median_s
+        _add(
+            row,
+            "faster than other adapters' async paths",
+            f"≥ {ASYNC_SPEEDUP}× ({fastest.label}: {fastest.median_s:.2f} s)",
+            f"{speedup:.1f}×",
+            speedup >= ASYNC_SPEEDUP,
+        )
+
+
+def _import(rows: list[Row], row: Row) -> None:
+    if row.ratio_to_baseline is not None and row.baseline:
+        _add(
+            row,
+            f"cold import vs {row.baseline}",
+            f"< {IMPORT_RATIO}×",
+            f"{row.ratio_to_baseline:.2f}× ({row.median_s or 0:.2f} s)",
+            row.ratio_to_baseline < IMPORT_RATIO,
+        )
+
+
+def _capacity(rows: list[Row], row: Row) -> None:
+    extras = row.extras
+    if "requests_per_s" in extras:
+        rps = extras["requests_per_s"]
+        _add(
+            row,
+            "emulator invoke throughput",
+            f"≥ {EMULATOR_RPS:.0f} req/s",
+            f"{rps:.0f} req/s",
+            rps >= EMULATOR_RPS,
+        )
+    if "max_concurrent_streams" in extras:
+        held = extras["max_concurrent_streams"]
+        measurable = extras.get("ramp_cap", 0) >= EMULATOR_STREAMS
+        _add(
+            row,
+            "emulator concurrent streams",
+            f"≥ {EMULATOR_STREAMS}",
+            f"{held}" + ("" if measurable else f" (ramp capped at {extras.get('ramp_cap')})"),
+            held >= EMULATOR_STREAMS if measurable else None,
+        )
+
+
+CHECKS: dict[str, tuple[Callable[[Row], bool], Callable[[list[Row], Row], None]]] = {
+    "invoke_overhead": (is_ours, _invoke),
+    "streaming": (is_ours, _stream),
+    "async_concurrency": (is_ours, _concurrency),
+    "cold_import": (is_ours, _import),
+    "emulator_capacity": (lambda row: True, _capacity),
+}
+
+
+def evaluate(rows: list[Row]) -> list[dict[str, Any]]:
+    """Attach the targets to the rows they concern; returns them flat, for the summary table."""
+    summary: list[dict[str, Any]] = []
+    for row in rows:
+        if not row.ok:
+            continue
+        check = CHECKS.get(row.scenario.split("/", 1)[0])
+        if check is None or not check[0](row):
+            continue
+        row.targets.clear()
+        check[1](rows, row)
+        summary += [{"scenario": row.scenario, "implementation": row.label, **t} for t in row.targets]
+    return summary
