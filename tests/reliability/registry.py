@@ -159,6 +159,39 @@ CONCURRENCY = add(Scenario(
     lost="0 answers mixed",
 ))
 
+# --- 2b. bad model output (custom engines) -------------------------------------------------------------
+
+TOOL_ADAPTER_STYLES = matrix(("langchain-chat", "llama-index"), STYLES)
+TRANSPORT_TOOL_FORMATS = matrix(("chat-completion", "converse"), ("chat", "stream"))
+MALFORMED_TOOL_JSON = add(Scenario(
+    "malformed-tool-json", BAD_OUTPUT,
+    "The model's tool call has truncated JSON arguments (`{\"city\": \"Par`)",
+    "no crash; the transport returns the call flagged `invalid` with the raw text kept; LangChain "
+    "reports it in `invalid_tool_calls`; LlamaIndex keeps the raw text",
+    (*(("transport", *c) for c in TRANSPORT_TOOL_FORMATS), *TOOL_ADAPTER_STYLES),
+))
+NON_OBJECT_TOOL_JSON = add(Scenario(
+    "non-object-tool-json", BAD_OUTPUT,
+    "The model's tool-call arguments are valid JSON but not an object (`[\"Paris\", 3]`)",
+    "no crash; the call is flagged `invalid` with the raw text kept",
+    tuple(("transport", *c) for c in TRANSPORT_TOOL_FORMATS),
+))
+UNKNOWN_TOOL = add(Scenario(
+    "unknown-tool-call", BAD_OUTPUT,
+    "The model calls a tool that was not offered (`launch_rocket`)",
+    "no crash; the call is passed to the caller as made (name and arguments intact) for the "
+    "framework's tool executor to refuse",
+    (*(("transport", *c) for c in TRANSPORT_TOOL_FORMATS), *TOOL_ADAPTER_STYLES),
+))
+EMPTY_ANSWER = add(Scenario(
+    "empty-answer", BAD_OUTPUT,
+    "The model answers with no text at all",
+    "no crash; an empty answer with its stop reason (streams end normally, never "
+    "`StreamIncompleteError`)",
+    (*(("transport", fmt, s) for fmt in ("chat-completion", "text-completion", "converse")
+       for s in ("chat", "stream")), *ALL),
+))
+
 # --- 3. security -----------------------------------------------------------------------------------
 
 SECRET_SURFACES = add(Scenario(
