@@ -11,7 +11,11 @@ import warnings
 
 from _common import Connection, run_example
 from langchain_core.tools import tool
-from langgraph.prebuilt import create_react_agent
+
+try:
+    from langgraph.prebuilt import create_react_agent
+except ImportError:
+    raise SystemExit("This example needs LangGraph: pip install langgraph") from None
 
 from langchain_bedrock_mistral import ChatBedrockMistral
 

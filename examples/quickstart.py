@@ -17,6 +17,7 @@ import time
 
 from _common import connect, parser
 
+INSTALL = 'pip install -e ".[langchain,llama-index,local]"'
 STEPS = (  # (title, example module whose main(connection) runs the step)
     ("Text completion: Mistral 7B Instruct over InvokeModel", "text_completion"),
     ("Chat: Mistral Large 2 over InvokeModel and Converse", "chat"),
@@ -39,6 +40,8 @@ def main() -> int:
             except Exception as exc:  # report the step and carry on with the next one
                 failed.append(title)
                 print(f"FAILED: {type(exc).__name__}: {exc}", flush=True)
+                if isinstance(exc, ImportError):
+                    print(f"hint: {INSTALL}", flush=True)
             else:
                 print(f"--- ok ({time.perf_counter() - start:.2f} s)", flush=True)
     print("\n=== Summary ===")

@@ -29,8 +29,9 @@ def main(connection: Connection, question: str = QUESTION) -> str:
     print("Sources:")
     for source in response.source_nodes:
         print(f"  - {source.node.metadata.get('file_name')} (score {source.score:.2f})")
-    if not str(response).strip() or not response.source_nodes:
-        raise RuntimeError("no answer or no sources")
+    # LlamaIndex's refine step logs and drops ValueErrors raised by the LLM, answering "Empty Response".
+    if str(response).strip() in ("", "Empty Response") or not response.source_nodes:
+        raise RuntimeError("no answer or no sources (run with logging on to see the LLM's error)")
     return str(response)
 
 
