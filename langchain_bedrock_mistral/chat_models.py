@@ -38,6 +38,8 @@ class ChatBedrockMistral(BedrockMistralBase, BaseChatModel):
         ```
     """
 
+    model_config = BedrockMistralBase.model_config  # BaseChatModel's config would otherwise win
+
     @classmethod
     def get_lc_namespace(cls) -> list[str]:
         return ["langchain_bedrock_mistral", "chat_models"]

@@ -72,6 +72,8 @@ class BedrockMistralLLM(BedrockMistralBase, BaseLLM):
         ```
     """
 
+    model_config = BedrockMistralBase.model_config  # BaseLLM's config would otherwise win
+
     @classmethod
     def get_lc_namespace(cls) -> list[str]:
         return ["langchain_bedrock_mistral", "llms"]

@@ -57,7 +57,6 @@ class _Base(ChatModelIntegrationTests):
     def supports_anthropic_inputs(self) -> bool:
         return True
 
-
     @pytest.mark.xfail(reason=EMULATOR_JSON_MODE, strict=False)
     def test_json_mode(self, model: BaseChatModel) -> None:
         super().test_json_mode(model)

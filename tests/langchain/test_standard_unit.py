@@ -57,7 +57,6 @@ class _Base(ChatModelUnitTests):
             },
         )
 
-
     @pytest.mark.xfail(
         reason="langchain-core's load(allowed_objects='all') admits only classes listed in "
         "langchain_core.load.mapping, which names no out-of-tree integration; the round trip with the "
