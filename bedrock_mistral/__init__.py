@@ -3,8 +3,9 @@
 Framework adapters (LangChain, LlamaIndex) build on this package and hold no Bedrock knowledge themselves.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from bedrock_mistral.catalog import MODELS, ModelSpec, resolve
-from bedrock_mistral.transport import BedrockClient
 from bedrock_mistral.types import (
     ChatRequest,
     ChatResponse,
@@ -22,6 +23,19 @@ from bedrock_mistral.types import (
     ToolSpec,
     Usage,
 )
+
+if TYPE_CHECKING:
+    from bedrock_mistral.transport import BedrockClient
+
+
+def __getattr__(name: str) -> Any:
+    """The transport (and boto3 with it) loads on first use, so the emulator and the catalog import fast."""
+    if name == "BedrockClient":
+        from bedrock_mistral.transport import BedrockClient
+
+        return BedrockClient
+    raise AttributeError(f"module 'bedrock_mistral' has no attribute {name!r}")
+
 
 __all__ = [
     "MODELS",

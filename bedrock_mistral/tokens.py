@@ -210,7 +210,8 @@ def _count_with_mistral_common(tokenizer: _Tokenizer, messages: list[Message]) -
         return None
     continue_final = isinstance(converted[-1], AssistantMessage)
     try:
-        request = ChatCompletionRequest(messages=converted, continue_final_message=continue_final)
+        # continue_final_message is a pydantic field that the type stubs of some versions do not declare.
+        request = ChatCompletionRequest(messages=converted, continue_final_message=continue_final)  # type: ignore[call-arg]
         return len(tokenizer.mistral.encode_chat_completion(request).tokens)
     except Exception:  # mistral-common's validation differs in corner cases: fall back to the rendered text
         return None
