@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from llama_index.core.base.llms.types import (
@@ -30,14 +29,11 @@ from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import BaseOutputParser, PydanticProgramMode
 
 from bedrock_mistral.catalog import BodyFormat, ModelSpec
-from bedrock_mistral.prompt import render_prompt
 from bedrock_mistral.transport import BedrockClient
 from bedrock_mistral.types import (
     ChatRequest,
     CompletionRequest,
     InferenceParams,
-    Message,
-    ResponseFormat,
     StreamDelta,
     ToolChoice,
     ToolSpec,
@@ -53,47 +49,17 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class MistralTemplate:
-    """Default `messages_to_prompt` / `completion_to_prompt` for text-completion models: the shared
-    Mistral instruct template, so a prompt formatted by LlamaIndex matches what the transport sends."""
-
-    tokenizer: str
-
-    def messages_to_prompt(self, messages: Sequence[ChatMessage]) -> str:
-        return render_prompt(convert.to_neutral_messages(messages), self.tokenizer)
-
-    def completion_to_prompt(self, completion: str) -> str:
-        return render_prompt((Message("user", completion),), self.tokenizer)
-
-
-def _is_custom_template(fn: Any) -> bool:
-    """A template the user supplied: neither ours nor LlamaIndex's generic default."""
-    if fn is None or isinstance(getattr(fn, "__self__", None), MistralTemplate):
-        return False
-    return not str(getattr(fn, "__module__", "") or "").startswith("llama_index.core")
-
-
-def _response_format(value: Any) -> ResponseFormat | None:
-    """A pydantic class, a JSON schema, OpenAI's `{"type": "json_object"|"json_schema"}`, or True."""
-    if value is None or value is False or isinstance(value, ResponseFormat):
-        return value or None
-    if value is True:
-        return ResponseFormat()
-    if isinstance(value, type) and issubclass(value, BaseModel):
-        doc = (value.__doc__ or "").strip() or None
-        return ResponseFormat(schema=value.model_json_schema(), name=value.__name__, description=doc)
-    if isinstance(value, Mapping):
-        if value.get("type") == "json_object":
-            return ResponseFormat()
-        inner = value.get("json_schema")
-        if value.get("type") == "json_schema" and isinstance(inner, Mapping):
-            return ResponseFormat(
-                schema=dict(inner.get("schema") or {}), name=str(inner.get("name") or "response")
-            )
-        return ResponseFormat(schema=dict(value))
-    raise ValueError(f"response_format must be a pydantic class or a JSON schema dict, got {value!r}")
+CALL_KEYWORDS = frozenset(
+    {
+        "tools",
+        "tool_choice",
+        "tool_required",
+        "response_format",
+        "additional_model_request_fields",
+        *settings.PARAM_NAMES,
+    }
+)
+"""Keyword arguments `chat` / `complete` understand; the rest is ignored."""
 
 
 class BedrockMistral(FunctionCallingLLM):
@@ -192,7 +158,7 @@ class BedrockMistral(FunctionCallingLLM):
             additional_model_request_fields=additional_model_request_fields,
         )
         if _completion_format(transport) and transport.spec.tokenizer:
-            template = MistralTemplate(transport.spec.tokenizer)
+            template = convert.MistralTemplate(transport.spec.tokenizer)
             messages_to_prompt = messages_to_prompt or (
                 template.messages_to_prompt if _chat_format(transport) else None
             )
@@ -277,6 +243,9 @@ class BedrockMistral(FunctionCallingLLM):
         return out
 
     def _chat_request(self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]) -> ChatRequest:
+        ignored = set(kwargs) - CALL_KEYWORDS
+        if ignored:  # LlamaIndex passes framework keywords down (verbose, ...): never send them to Bedrock
+            logger.debug("BedrockMistral ignores keyword arguments %s", sorted(ignored))
         offered: tuple[ToolSpec, ...] = tuple(
             t if isinstance(t, ToolSpec) else tooling.tool_spec(t) for t in kwargs.get("tools") or ()
         )
@@ -288,7 +257,7 @@ class BedrockMistral(FunctionCallingLLM):
             params=self._params(kwargs),
             tools=offered,
             tool_choice=choice if offered else None,
-            response_format=_response_format(kwargs.get("response_format")),
+            response_format=convert.response_format(kwargs.get("response_format")),
             additional_model_request_fields=kwargs.get("additional_model_request_fields"),
         )
 
@@ -297,11 +266,18 @@ class BedrockMistral(FunctionCallingLLM):
     ) -> CompletionRequest | None:
         """A user-supplied `messages_to_prompt` on a text-completion model is honoured (sent as the prompt)."""
         template = self.messages_to_prompt
-        if not _chat_format(self._transport) or not _is_custom_template(template) or kwargs.get("tools"):
+        if (
+            not _chat_format(self._transport)
+            or not convert.is_custom_template(template)
+            or kwargs.get("tools")
+        ):
             return None
         assert template is not None
-        prompt = template(self._with_system(messages))
-        return CompletionRequest(prompt=prompt, params=self._params(kwargs))
+        return CompletionRequest(
+            prompt=template(self._with_system(messages)),
+            params=self._params(kwargs),
+            additional_model_request_fields=kwargs.get("additional_model_request_fields"),
+        )
 
     def _completion_request(
         self, prompt: str, formatted: bool, kwargs: Mapping[str, Any]
@@ -312,7 +288,11 @@ class BedrockMistral(FunctionCallingLLM):
         if formatted:
             return CompletionRequest(prompt=prompt, params=params, additional_model_request_fields=extra)
         template = self.completion_to_prompt
-        if _completion_format(self._transport) and template is not None and _is_custom_template(template):
+        if (
+            _completion_format(self._transport)
+            and template is not None
+            and convert.is_custom_template(template)
+        ):
             return CompletionRequest(
                 prompt=template(prompt), params=params, additional_model_request_fields=extra
             )

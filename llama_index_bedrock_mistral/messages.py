@@ -28,14 +28,17 @@ from llama_index.core.base.llms.types import (
     VideoBlock,
 )
 from llama_index.core.base.llms.types import ChatResponse as LIChatResponse
+from llama_index.core.bridge.pydantic import BaseModel
 
 from bedrock_mistral.errors import UnsupportedFeatureError
+from bedrock_mistral.prompt import render_prompt
 from bedrock_mistral.types import (
     ChatResponse,
     ContentPart,
     DocumentPart,
     ImagePart,
     Message,
+    ResponseFormat,
     Role,
     StreamDelta,
     TextPart,
@@ -186,6 +189,51 @@ def to_neutral_messages(messages: Sequence[ChatMessage]) -> tuple[Message, ...]:
     return tuple(to_neutral(m) for m in messages)
 
 
+# --- templates and response formats ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MistralTemplate:
+    """Default `messages_to_prompt` / `completion_to_prompt` for text-completion models: the shared
+    Mistral instruct template, so a prompt formatted by LlamaIndex matches what the transport sends."""
+
+    tokenizer: str
+
+    def messages_to_prompt(self, messages: Sequence[ChatMessage]) -> str:
+        return render_prompt(to_neutral_messages(messages), self.tokenizer)
+
+    def completion_to_prompt(self, completion: str) -> str:
+        return render_prompt((Message("user", completion),), self.tokenizer)
+
+
+def is_custom_template(fn: Any) -> bool:
+    """A template the user supplied: neither ours nor LlamaIndex's generic default."""
+    if fn is None or isinstance(getattr(fn, "__self__", None), MistralTemplate):
+        return False
+    return not str(getattr(fn, "__module__", "") or "").startswith("llama_index.core")
+
+
+def response_format(value: Any) -> ResponseFormat | None:
+    """A pydantic class, a JSON schema, OpenAI's `{"type": "json_object"|"json_schema"}`, or True."""
+    if value is None or value is False or isinstance(value, ResponseFormat):
+        return value or None
+    if value is True:
+        return ResponseFormat()
+    if isinstance(value, type) and issubclass(value, BaseModel):
+        doc = (value.__doc__ or "").strip() or None
+        return ResponseFormat(schema=value.model_json_schema(), name=value.__name__, description=doc)
+    if isinstance(value, Mapping):
+        if value.get("type") == "json_object":
+            return ResponseFormat()
+        inner = value.get("json_schema")
+        if value.get("type") == "json_schema" and isinstance(inner, Mapping):
+            return ResponseFormat(
+                schema=dict(inner.get("schema") or {}), name=str(inner.get("name") or "response")
+            )
+        return ResponseFormat(schema=dict(value))
+    raise ValueError(f"response_format must be a pydantic class or a JSON schema dict, got {value!r}")
+
+
 # --- neutral -> LlamaIndex -------------------------------------------------------------------------
 
 
@@ -328,6 +376,9 @@ class StreamAccumulator:
 
 
 __all__ = [
+    "MistralTemplate",
+    "is_custom_template",
+    "response_format",
     "StreamAccumulator",
     "to_chat_response",
     "to_completion_response",
