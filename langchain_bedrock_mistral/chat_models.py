@@ -100,9 +100,8 @@ class ChatBedrockMistral(BedrockMistralBase, BaseChatModel):
     def _result(self, response: ChatResponse, client: BedrockClient) -> ChatResult:
         message = convert.from_response(response, client.model_id)
         info = {"finish_reason": response.stop_reason, "stop_reason": response.raw_stop_reason}
-        llm_output = {"model_name": client.model_id, "model": client.model_id}
-        if response.usage is not None:
-            llm_output["usage"] = dict(convert.usage_metadata(response.usage))  # type: ignore[assignment]
+        # LangChain copies llm_output into response_metadata: keep it to what is not already there.
+        llm_output = {"model_name": client.model_id}
         return ChatResult(
             generations=[ChatGeneration(message=message, generation_info=info)], llm_output=llm_output
         )
