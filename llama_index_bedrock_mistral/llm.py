@@ -29,6 +29,7 @@ from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import BaseOutputParser, PydanticProgramMode
 
 from bedrock_mistral.catalog import BodyFormat, ModelSpec
+from bedrock_mistral.errors import ConfigurationError
 from bedrock_mistral.transport import BedrockClient
 from bedrock_mistral.types import (
     ChatRequest,
@@ -60,6 +61,8 @@ CALL_KEYWORDS = frozenset(
     }
 )
 """Keyword arguments `chat` / `complete` understand; the rest is ignored."""
+
+_CREDENTIALS = frozenset({"aws_access_key_id", "aws_secret_access_key", "aws_session_token"})
 
 
 class BedrockMistral(FunctionCallingLLM):
@@ -132,11 +135,19 @@ class BedrockMistral(FunctionCallingLLM):
         output_parser: BaseOutputParser | None = None,
         **kwargs: Any,
     ) -> None:
+        unknown = sorted(set(kwargs) - set(type(self).model_fields))
+        if unknown:
+            raise ConfigurationError(
+                f"BedrockMistral got unknown option(s) {', '.join(unknown)}; "
+                f"options are: {', '.join(sorted(set(type(self).model_fields) | _CREDENTIALS | {'model_id'}))}"
+            )
         if model is not None and model_id is not None and model != model_id:
-            raise ValueError(f"model={model!r} and model_id={model_id!r} disagree: give one of them")
+            raise ConfigurationError(f"model={model!r} and model_id={model_id!r} disagree: give one of them")
         model = model if model is not None else model_id
         if model is None:
-            raise ValueError("model (or model_id) is required, e.g. 'mistral.mistral-large-2407-v1:0'")
+            raise ConfigurationError(
+                "model (or model_id) is required, e.g. 'mistral.mistral-large-2407-v1:0'"
+            )
         stop_list = list(settings.stop_tuple(stop)) or None
         transport = settings.build_client(
             model=model,

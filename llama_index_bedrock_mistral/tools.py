@@ -6,6 +6,7 @@ module only translates LlamaIndex's spellings.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -68,11 +69,19 @@ def tool_choice(choice: str | Mapping[str, Any] | None, tool_required: bool = Fa
     return resolved
 
 
-def _kwargs(value: dict[str, Any] | str) -> dict[str, Any]:
-    """Arguments as an object; a stream's partial JSON is completed as far as it can be."""
+def _kwargs(value: dict[str, Any] | str, partial: bool) -> dict[str, Any]:
+    """Arguments as an object. Mid-stream, partial JSON is completed as far as it can be; in a finished
+    answer, text that is not a JSON object gives {} (the call then fails on its missing arguments rather
+    than running with invented ones)."""
     if isinstance(value, dict):
         return value
     text = value.strip()
+    if not partial:
+        try:
+            parsed = json.loads(text) if text else {}
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
     while text:
         try:
             parsed = parse_partial_json(text)
@@ -86,12 +95,20 @@ def _kwargs(value: dict[str, Any] | str) -> dict[str, Any]:
     return {}
 
 
+def is_finished(response: ChatResponse) -> bool:
+    """Our responses carry `raw["stop_reason"]` once the answer is complete (stream chunks only at the end)."""
+    return isinstance(response.raw, Mapping) and "stop_reason" in response.raw
+
+
 def tool_selections(response: ChatResponse, error_on_no_tool_call: bool = True) -> list[ToolSelection]:
+    partial = not is_finished(response)
     blocks = [b for b in response.message.blocks if isinstance(b, ToolCallBlock)]
     if blocks:
         selections = [
             ToolSelection(
-                tool_id=b.tool_call_id or "", tool_name=b.tool_name, tool_kwargs=_kwargs(b.tool_kwargs)
+                tool_id=b.tool_call_id or "",
+                tool_name=b.tool_name,
+                tool_kwargs=_kwargs(b.tool_kwargs, partial),
             )
             for b in blocks
         ]
@@ -100,7 +117,7 @@ def tool_selections(response: ChatResponse, error_on_no_tool_call: bool = True) 
             ToolSelection(
                 tool_id=c.id,
                 tool_name=c.name,
-                tool_kwargs=c.arguments if not c.invalid else _kwargs(c.raw_arguments or ""),
+                tool_kwargs=c.arguments if not c.invalid else _kwargs(c.raw_arguments or "", partial),
             )
             for c in tool_calls_of(response.message)
         ]

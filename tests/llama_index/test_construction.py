@@ -102,6 +102,12 @@ def test_invalid_options_raise_the_transports_value_error(
     assert isinstance(info.value, ValueError)
 
 
+def test_unknown_options_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match="tempurature") as info:
+        offline(MISTRAL_7B, tempurature=0.5)
+    assert "temperature" in str(info.value)  # the accepted names are listed
+
+
 def test_unknown_model_is_accepted_with_an_api() -> None:
     llm = offline("mistral.some-future-model-v1:0", api="converse")
     assert llm.metadata.is_function_calling_model is True

@@ -188,6 +188,23 @@ def test_stream_accumulator_keeps_the_whole_message_and_usage_on_the_last_chunk(
     assert "usage" not in chunks[0].raw
 
 
+def test_a_finished_answer_with_malformed_arguments_is_not_repaired() -> None:
+    """Mid-stream, partial JSON is completed; in a finished answer it is not (no invented arguments)."""
+    response = convert.to_chat_response(
+        NeutralResponse(
+            text="",
+            tool_calls=(ToolCall("c1", "get_weather", {}, '{"city": "Par', "arguments are not valid JSON"),),
+            stop_reason="tool_calls",
+        )
+    )
+    assert [s.tool_kwargs for s in tooling.tool_selections(response)] == [{}]
+    acc = convert.StreamAccumulator()
+    acc.feed(StreamDelta(tool_call=ToolCallDelta(0, "c1", "get_weather", '{"city": "Par')))
+    assert tooling.tool_selections(acc.chat_chunk("", ""))[0].tool_kwargs == {"city": None}  # still streaming
+    acc.feed(StreamDelta(stop_reason="tool_calls"))
+    assert tooling.tool_selections(acc.chat_chunk("", ""))[0].tool_kwargs == {}
+
+
 # --- tools -------------------------------------------------------------------------------------------
 
 

@@ -53,7 +53,9 @@ def test_additional_model_request_fields(bedrock: LocalBedrock, make_llm: Make) 
     llm = make_llm(LARGE_2407, api="converse", additional_model_request_fields={"safe_prompt": True})
     llm.chat(HI)
     assert bedrock.requests[-1].body["additionalModelRequestFields"] == {"safe_prompt": True}
-    llm.chat(HI, additional_model_request_fields={"random_seed": 7})  # per call, replacing the configured ones
+    llm.chat(
+        HI, additional_model_request_fields={"random_seed": 7}
+    )  # per call, replacing the configured ones
     assert bedrock.requests[-1].body["additionalModelRequestFields"] == {"random_seed": 7}
 
 
@@ -65,7 +67,9 @@ def test_bedrock_rejection_of_extra_fields_surfaces(bedrock: LocalBedrock, make_
 
 def test_images_go_to_a_vision_model_through_converse(bedrock: LocalBedrock, make_llm: Make) -> None:
     llm = make_llm("mistral.pixtral-large-2502-v1:0")
-    llm.chat([ChatMessage(role="user", blocks=[TextBlock(text="What is in this image?"), ImageBlock(image=PNG)])])
+    llm.chat(
+        [ChatMessage(role="user", blocks=[TextBlock(text="What is in this image?"), ImageBlock(image=PNG)])]
+    )
     content = bedrock.requests[-1].body["messages"][0]["content"]
     assert content[0] == {"text": "What is in this image?"}
     assert content[1]["image"]["format"] == "png"
@@ -74,5 +78,7 @@ def test_images_go_to_a_vision_model_through_converse(bedrock: LocalBedrock, mak
 
 def test_images_to_a_text_model_fail_before_sending(bedrock: LocalBedrock, make_llm: Make) -> None:
     with pytest.raises(UnsupportedFeatureError, match="image"):
-        make_llm(LARGE_2407).chat([ChatMessage(role="user", blocks=[TextBlock(text="?"), ImageBlock(image=PNG)])])
+        make_llm(LARGE_2407).chat(
+            [ChatMessage(role="user", blocks=[TextBlock(text="?"), ImageBlock(image=PNG)])]
+        )
     assert bedrock.requests == []
