@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -246,3 +247,32 @@ def test_invalid_call_fails_before_sending(bedrock: LocalBedrock, make_llm: Make
     with pytest.raises(ValueError, match="temperature"):
         make_llm(MISTRAL_7B).chat([user("Hi")], temperature=3.0)
     assert bedrock.requests == []
+
+
+async def test_async_calls_run_on_the_event_loop_without_threads(
+    bedrock: LocalBedrock, make_llm: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    llm = make_llm(LARGE_2407)
+    loop = asyncio.get_running_loop()
+    try:
+        await llm.achat([user("Hi")])  # aiobotocore builds its SSL contexts in a thread once, on first use
+        offloaded: list[Any] = []
+        original = loop.run_in_executor
+
+        def spy(executor: Any, func: Any, *args: Any) -> Any:
+            offloaded.append(func)
+            return original(executor, func, *args)
+
+        monkeypatch.setattr(loop, "run_in_executor", spy)
+        answers = await asyncio.gather(*(llm.achat([user(f"What is {i} + 1?")]) for i in range(8)))
+        assert [a.message.content for a in answers] == [f"{i} + 1 = {i + 1}." for i in range(8)]
+        streamed = await asyncio.gather(*(_collect(llm, f"What is {i} + 2?") for i in range(4)))
+        assert streamed == [f"{i} + 2 = {i + 2}." for i in range(4)]
+        assert offloaded == []  # no request went through run_in_executor / asyncio.to_thread
+    finally:
+        await llm.aclose()
+    assert llm.transport._sync_client is None  # the blocking boto3 client was never built
+
+
+async def _collect(llm: BedrockMistral, question: str) -> str:
+    return "".join([c.delta or "" async for c in await llm.astream_chat([user(question)])])
