@@ -179,6 +179,7 @@ class ChatBedrockMistral(BedrockMistralBase, BaseChatModel):
     ) -> Runnable[LanguageModelInput, AIMessage]:
         """Offer tools in any LangChain form; tool_choice is "auto", "any", "none", True, a tool name or
         the OpenAI {"type": "function", "function": {"name": ...}} form."""
+        check_call_kwargs(kwargs, (*_CALL_KWARGS, "ls_structured_output_format"), "bind_tools")
         formatted = tooling.format_tools(tools)
         choice = tooling.tool_choice(tool_choice)
         if choice is not None:

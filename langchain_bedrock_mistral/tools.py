@@ -76,6 +76,8 @@ def response_format(value: Any) -> ResponseFormat | None:
     """A bound `response_format` (OpenAI-style dict or ResponseFormat) as the transport's type."""
     if value is None or isinstance(value, ResponseFormat):
         return value
+    if isinstance(value, type):  # a pydantic model or TypedDict, as OpenAI's client also accepts
+        value = _json_schema_format(value)
     if isinstance(value, Mapping):
         kind = value.get("type")
         if kind == "json_object":

@@ -183,6 +183,8 @@ def test_model_override_per_call(bedrock: LocalBedrock, conn: dict) -> None:
 def test_unknown_call_arguments_fail(conn: dict) -> None:
     with pytest.raises(TypeError, match="unexpected call argument"):
         chat(conn).invoke("Hello", temprature=0.1)
+    with pytest.raises(TypeError, match="bind_tools got unexpected call argument.*parallel_tool_calls"):
+        chat(conn).bind_tools([get_weather], parallel_tool_calls=False)
 
 
 @pytest.mark.parametrize("api", ["invoke", "converse"])
@@ -207,6 +209,7 @@ async def test_async_uses_the_transport_not_a_thread_pool(
     chunks = [c async for c in model.astream("Hello")]
     batch = await model.abatch(["Hello", "Hi"])
     assert result.text and len(chunks) > 2 and len(batch) == 2
+    assert "".join(c.text for c in chunks) == result.text  # the whole answer, not a truncated stream
     assert [r.operation for r in bedrock.requests].count("ConverseStream") == 1
     await model.bedrock.aclose()
 

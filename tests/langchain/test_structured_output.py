@@ -115,3 +115,13 @@ def test_bad_method_and_missing_schema(conn: dict) -> None:
         model.with_structured_output(Customer, method="xml")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="needs a schema"):
         model.with_structured_output(None, method="function_calling")
+
+
+def test_response_format_bound_directly(bedrock: LocalBedrock, conn: dict) -> None:
+    model = ChatBedrockMistral(model=LARGE_3, **conn).bind(response_format=Customer)
+    result = model.invoke(PROMPT)
+    check(Customer.model_validate_json(result.text))
+    assert (
+        bedrock.requests[-1].body["outputConfig"]["textFormat"]["structure"]["jsonSchema"]["name"]
+        == "Customer"
+    )
