@@ -6,6 +6,7 @@ Each script starts its own in-process emulator; the checks look for the content 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -35,8 +36,6 @@ def run_example(name: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 def _clean_env() -> dict[str, str]:
     """No AWS settings from the developer's shell may leak into the examples."""
-    import os
-
     return {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
 
 
@@ -186,3 +185,19 @@ def test_every_example_is_tested() -> None:
         }
     )
     assert scripts == tested
+
+
+def test_aws_target_uses_the_standard_credential_chain(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--aws` passes only the region (and an optional endpoint): credentials come from boto3's chain."""
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    import _common
+
+    monkeypatch.setenv("AWS_PROFILE", "untouched")
+    args = _common.parser(None).parse_args(["--aws", "--region", "eu-west-3", "--profile", "work"])
+    with _common.connect(args) as connection:
+        assert connection == {"region_name": "eu-west-3"}
+    assert os.environ["AWS_PROFILE"] == "work"
+    args = _common.parser(None).parse_args(["--aws", "--endpoint-url", "https://vpce.example"])
+    monkeypatch.setenv("AWS_REGION", "ap-northeast-1")
+    with _common.connect(args) as connection:
+        assert connection == {"region_name": "ap-northeast-1", "endpoint_url": "https://vpce.example"}
