@@ -22,6 +22,7 @@ def run_meta(settings: Settings, command: str) -> dict[str, Any]:
     """Date and machine, repeated in every JSON row and shown at the top of the table."""
     return {
         "date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "load_average_1m": _load(),
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
         "python": platform.python_version(),
@@ -29,6 +30,13 @@ def run_meta(settings: Settings, command: str) -> dict[str, Any]:
         "mode": settings.mode,
         "command": command,
     }
+
+
+def _load() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:  # not on every platform
+        return None
 
 
 def write_json(rows: list[Row], meta: dict[str, Any], path: Path) -> None:
@@ -77,6 +85,8 @@ COLUMNS: dict[str, list[Column]] = {
         ("p90 ms", lambda r: _ms(r.p90_s)),
         ("× boto3", lambda r: _x(r.ratio_to_baseline)),
         ("overhead µs", lambda r: _us(r.extras.get("overhead_s"))),
+        ("client CPU µs", lambda r: _us(r.extras.get("cpu_median_s"))),
+        ("CPU × boto3", lambda r: _x(r.extras.get("cpu_median_s_ratio"))),
         TARGETS,
     ],
     "streaming": [
@@ -88,6 +98,8 @@ COLUMNS: dict[str, list[Column]] = {
         ("chunks", _extra("chunks")),
         ("µs/chunk", _extra("per_chunk_us", "{:.1f}")),
         ("× boto3", lambda r: _x(r.ratio_to_baseline)),
+        ("client CPU µs/chunk", _extra("cpu_per_chunk_us", "{:.1f}")),
+        ("CPU × boto3", lambda r: _x(r.extras.get("cpu_per_chunk_us_ratio"))),
         TARGETS,
     ],
     "async_concurrency": [
@@ -201,6 +213,8 @@ def write_markdown(
         f"- date: {meta['date']}",
         f"- machine: {meta['cpu_count']} cores (`os.cpu_count()`), {meta['platform']}",
         f"- python: {meta['python']}",
+        f"- load average (1 min) at start / end: {meta.get('load_average_start')} / {meta.get('load_average_1m')}"
+        " (other work on the machine shows in wall times; client CPU times move much less)",
         f"- run: `{meta['command']}` (mode: {meta['mode']})",
         "- ratios compare with raw boto3 on the same Bedrock API (InvokeModel or Converse); async with aiobotocore",
         "",

@@ -64,12 +64,13 @@ QUICK = Settings(
     mode="quick",
     invoke_calls=40,
     invoke_warmup=5,
-    stream_runs=3,
+    stream_runs=2,
     concurrency=64,
     concurrency_runs=1,
     concurrency_timeout_s=90.0,
-    import_runs=3,
-    capacity_seconds=3.0,
+    import_runs=2,
+    import_warmup=0,  # the invoke scenario has already imported (and byte-compiled) every library
+    capacity_seconds=2.0,
     stream_levels=(250, 1000),
 )
 TINY = Settings(

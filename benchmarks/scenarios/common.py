@@ -69,16 +69,26 @@ def rotated(items: Sequence[T], turn: int) -> list[T]:
     return [*items[start:], *items[:start]]
 
 
-def attach_ratios(rows: list[Row], wires: dict[str, str]) -> None:
-    """ratio_to_baseline: median over the raw-boto3 median on the same Bedrock API (invoke or converse)."""
-    medians = {row.implementation: row.median_s for row in rows if row.ok}
+def attach_ratios(rows: list[Row], wires: dict[str, str], extra: str | None = None) -> None:
+    """ratio_to_baseline: median over the raw-boto3 median on the same Bedrock API (invoke or converse),
+    plus `overhead_s`. With `extra`, the same for that extra instead: `<extra>_ratio`."""
+
+    def value(row: Row) -> float | None:
+        return row.median_s if extra is None else row.extras.get(extra)
+
+    values = {row.implementation: value(row) for row in rows if row.ok}
     for row in rows:
         baseline = BASELINE_FOR_WIRE.get(wires.get(row.implementation, ""))
-        base = medians.get(baseline) if baseline else None
-        if row.ok and base and row.median_s is not None:
-            row.baseline = baseline
-            row.ratio_to_baseline = row.median_s / base
-            row.extras.setdefault("overhead_s", row.median_s - base)
+        base = values.get(baseline) if baseline else None
+        mine = value(row)
+        if not row.ok or not base or mine is None:
+            continue
+        if extra is not None:
+            row.extras[f"{extra}_ratio"] = mine / base
+            continue
+        row.baseline = baseline
+        row.ratio_to_baseline = mine / base
+        row.extras.setdefault("overhead_s", mine - base)
 
 
 def elapsed(start: float) -> float:

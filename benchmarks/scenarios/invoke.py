@@ -1,4 +1,8 @@
-"""1. Invoke overhead: many sequential short invokes per model, implementations interleaved call by call."""
+"""1. Invoke overhead: many sequential short invokes per model, implementations interleaved call by call.
+
+Besides wall time, the client's CPU time per call (`time.thread_time`) is kept: the emulator runs in another
+process, so it is the cost of the SDK plus the adapter alone, and it moves little when the machine is busy.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import time
 
 from benchmarks.emulator import EmulatorProcess
 from benchmarks.implementations import Implementation
-from benchmarks.measure import Row
+from benchmarks.measure import Row, median
 from benchmarks.scenarios.common import (
     Context,
     attach_ratios,
@@ -36,11 +40,12 @@ def run(context: Context) -> list[Row]:
 def _measure(context: Context, scenario: str, model: str, impls: list[Implementation]) -> list[Row]:
     settings = context.settings
     samples: dict[str, list[float]] = {impl.key: [] for impl in impls}
+    cpu: dict[str, list[float]] = {impl.key: [] for impl in impls}
     failed: dict[str, str] = {}
     active = list(impls)
     for turn in range(settings.invoke_warmup + settings.invoke_calls):
         for impl in rotated(active, turn):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.thread_time()
             try:
                 impl.invoke(PROMPT)
             except Exception as exc:  # noqa: BLE001 - one failing implementation must not end the run
@@ -49,13 +54,24 @@ def _measure(context: Context, scenario: str, model: str, impls: list[Implementa
                 continue
             if turn >= settings.invoke_warmup:
                 samples[impl.key].append(time.perf_counter() - start)
+                cpu[impl.key].append(time.thread_time() - start_cpu)
     rows: list[Row] = []
     for impl in impls:
         if impl.key in failed:
             rows.append(Row.skipped(scenario, impl.key, impl.label, failed[impl.key], status="error"))
             context.note(f"{impl.label} failed in {scenario}: {failed[impl.key]}")
             continue
-        row = Row.from_samples(scenario, impl.key, impl.label, samples[impl.key], model=model, wire=impl.wire)
+        row = Row.from_samples(
+            scenario,
+            impl.key,
+            impl.label,
+            samples[impl.key],
+            model=model,
+            wire=impl.wire,
+            cpu_median_s=median(cpu[impl.key]),
+        )
         rows.append(row)
-    attach_ratios(rows, {impl.key: impl.wire for impl in impls})
+    wires = {impl.key: impl.wire for impl in impls}
+    attach_ratios(rows, wires)
+    attach_ratios(rows, wires, extra="cpu_median_s")
     return rows
