@@ -44,7 +44,7 @@ def test_guardrail_on_converse_goes_in_the_body(bedrock: LocalBedrock, make_llm:
 def test_botocore_config_and_timeout_are_used(bedrock: LocalBedrock, make_llm: Make) -> None:
     llm = make_llm(LARGE_2407, botocore_config=Config(user_agent_extra="my-app/1.0"), timeout=7)
     llm.chat(HI)
-    assert bedrock.requests[-1].headers["user-agent"].endswith("my-app/1.0")
+    assert "my-app/1.0" in bedrock.requests[-1].headers["user-agent"]  # other libraries may append theirs
     config = llm.transport.client.meta.config
     assert (config.read_timeout, config.connect_timeout) == (7, 7)
 
