@@ -199,3 +199,5 @@ def test_serialized_form_rebuilds_the_llm() -> None:
     llm = offline(MISTRAL_7B, temperature=0.2, stop=["###"], max_tokens=64)
     again = BedrockMistral.from_dict(llm.to_dict())
     assert (again.model, again.temperature, again.stop, again.max_tokens) == (MISTRAL_7B, 0.2, ["###"], 64)
+    unpickled = pickle.loads(pickle.dumps(llm))  # rebuilt through __init__ (credentials are not carried)
+    assert (unpickled.model, unpickled.temperature, unpickled.transport.spec) == (MISTRAL_7B, 0.2, llm.spec)
