@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from bedrock_mistral.cli import main
-from bedrock_mistral.local import LocalBedrock
+from bedrock_mistral.local import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, LocalBedrock
 
 ROOT = Path(__file__).resolve().parents[2]
 LARGE_2 = "mistral.mistral-large-2407-v1:0"
@@ -209,24 +209,25 @@ def test_python_dash_m(tmp_path: Path) -> None:
 
 
 def test_serve_answers_boto3() -> None:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "bedrock_mistral", "serve", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=ROOT,
+    )
     try:
         assert process.stdout is not None
-        line = process.stdout.readline()
+        line = process.stdout.readline()  # the banner's first line names the endpoint
         match = re.search(r"http://127\.0\.0\.1:\d+", line)
         assert match, f"no endpoint in {line!r}"
-        banner = "".join(process.stdout.readline() for _ in range(5))
-        keys = dict(re.findall(r"export (AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY)=(\S+)", banner))
         client = boto3.client(
             "bedrock-runtime",
             endpoint_url=match.group(0),
             region_name="us-east-1",
-            aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
+            aws_access_key_id=DEFAULT_ACCESS_KEY_ID,
+            aws_secret_access_key=DEFAULT_SECRET_ACCESS_KEY,
         )
         response = client.converse(
             modelId=LARGE_2, messages=[{"role": "user", "content": [{"text": "which llm are you?"}]}]
@@ -236,3 +237,8 @@ def test_serve_answers_boto3() -> None:
         process.terminate()
         process.wait(timeout=10)
     assert process.returncode == 0
+
+
+def test_serve_rejects_a_busy_port(capsys: pytest.CaptureFixture[str], local_bedrock: LocalBedrock) -> None:
+    code, _, err = run(capsys, "serve", "--port", str(local_bedrock.port))
+    assert_one_line_error(code, err)
