@@ -81,15 +81,14 @@ def _is_loopback(url: str) -> bool:
 def _client(args: argparse.Namespace) -> BedrockClient:
     """A transport client from the flags. On a loopback endpoint (the emulator) without --profile, the
     emulator's well-known keys are used, so `serve` + `--endpoint-url` works with no AWS setup."""
-    options: dict[str, Any] = {}
+    key_id: str | None = None
+    secret: str | None = None
+    region = args.region
     if args.endpoint_url and _is_loopback(args.endpoint_url) and not args.profile:
         from bedrock_mistral.local import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
 
-        options = {
-            "aws_access_key_id": DEFAULT_ACCESS_KEY_ID,
-            "aws_secret_access_key": DEFAULT_SECRET_ACCESS_KEY,
-        }
-        options["region_name"] = args.region or "us-east-1"
+        key_id, secret = DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
+        region = region or "us-east-1"
     if args.max_retries < 0:
         raise UserError(f"--max-retries must be 0 or more, got {args.max_retries}")
     params = InferenceParams(
@@ -104,12 +103,13 @@ def _client(args: argparse.Namespace) -> BedrockClient:
         api=args.api,
         params=params,
         endpoint_url=args.endpoint_url,
-        region_name=options.pop("region_name", args.region),
+        region_name=region,
         profile_name=args.profile,
         connect_timeout=args.timeout,
         read_timeout=args.timeout,
         max_retries=args.max_retries,
-        **options,
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
     )
 
 
