@@ -17,10 +17,12 @@ from bedrock_mistral.codecs.common import (
     mistral_tool_call_id,
     normalize_stop_reason,
     parse_arguments,
+    to_int,
     truncate_at_stop,
     usage_from_headers,
     usage_from_invocation_metrics,
 )
+from bedrock_mistral.codecs.json_instruction import schema_instruction
 from bedrock_mistral.codecs.stream import StreamDecoder
 from bedrock_mistral.types import (
     ChatRequest,
@@ -31,16 +33,6 @@ from bedrock_mistral.types import (
     ToolCallDelta,
     Usage,
 )
-
-
-def schema_instruction(schema: Mapping[str, Any] | None) -> str:
-    """The system instruction used where the wire format cannot carry a JSON schema itself."""
-    if schema is None:
-        return "Answer with a single JSON object and nothing else."
-    return (
-        "Answer with a single JSON object and nothing else. It must match this JSON schema:\n"
-        + json.dumps(schema, ensure_ascii=False)
-    )
 
 
 def _tool_call(call: ToolCall) -> dict[str, Any]:
@@ -176,7 +168,12 @@ def decode(
     usage = usage_from_headers(headers)
     body_usage = body.get("usage")
     if usage is None and isinstance(body_usage, Mapping):
-        usage = Usage(int(body_usage.get("prompt_tokens") or 0), int(body_usage.get("completion_tokens") or 0))
+        prompt_tokens, completion_tokens = (
+            to_int(body_usage.get("prompt_tokens")),
+            to_int(body_usage.get("completion_tokens")),
+        )
+        if prompt_tokens is not None or completion_tokens is not None:
+            usage = Usage(prompt_tokens or 0, completion_tokens or 0)
     return ChatResponse(
         text=text,
         tool_calls=decode_tool_calls(message.get("tool_calls")),

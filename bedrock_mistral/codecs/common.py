@@ -38,7 +38,7 @@ def normalize_stop_reason(raw: str | None) -> StopReason | None:
     return STOP_REASONS.get(str(raw), "other")
 
 
-def _int(value: Any) -> int | None:
+def to_int(value: Any) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -55,26 +55,26 @@ def _header(headers: Mapping[str, Any], name: str) -> Any:
 
 def usage_from_headers(headers: Mapping[str, Any]) -> Usage | None:
     """InvokeModel reports token counts only in `X-Amzn-Bedrock-*-Token-Count` headers."""
-    inp = _int(_header(headers, "X-Amzn-Bedrock-Input-Token-Count"))
-    out = _int(_header(headers, "X-Amzn-Bedrock-Output-Token-Count"))
+    inp = to_int(_header(headers, "X-Amzn-Bedrock-Input-Token-Count"))
+    out = to_int(_header(headers, "X-Amzn-Bedrock-Output-Token-Count"))
     if inp is None and out is None:
         return None
     return Usage(inp or 0, out or 0)
 
 
 def metrics_from_headers(headers: Mapping[str, Any]) -> Metrics:
-    return Metrics(latency_ms=_int(_header(headers, "X-Amzn-Bedrock-Invocation-Latency")))
+    return Metrics(latency_ms=to_int(_header(headers, "X-Amzn-Bedrock-Invocation-Latency")))
 
 
 def usage_from_invocation_metrics(metrics: Any) -> tuple[Usage | None, Metrics | None]:
     """The last InvokeModelWithResponseStream chunk's `amazon-bedrock-invocationMetrics`."""
     if not isinstance(metrics, Mapping):
         return None, None
-    inp, out = _int(metrics.get("inputTokenCount")), _int(metrics.get("outputTokenCount"))
+    inp, out = to_int(metrics.get("inputTokenCount")), to_int(metrics.get("outputTokenCount"))
     usage = Usage(inp or 0, out or 0) if inp is not None or out is not None else None
     return usage, Metrics(
-        latency_ms=_int(metrics.get("invocationLatency")),
-        first_byte_latency_ms=_int(metrics.get("firstByteLatency")),
+        latency_ms=to_int(metrics.get("invocationLatency")),
+        first_byte_latency_ms=to_int(metrics.get("firstByteLatency")),
     )
 
 

@@ -14,13 +14,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bedrock_mistral.catalog import ModelSpec
-from bedrock_mistral.codecs.chat_completion import schema_instruction
 from bedrock_mistral.codecs.common import (
     as_mapping,
     converse_tool_use_id,
     normalize_stop_reason,
     parse_arguments,
+    to_int,
 )
+from bedrock_mistral.codecs.json_instruction import schema_instruction
 from bedrock_mistral.codecs.stream import StreamDecoder
 from bedrock_mistral.errors import InvalidRequestError
 from bedrock_mistral.types import (
@@ -218,7 +219,8 @@ def encode(spec: ModelSpec, request: ChatRequest) -> dict[str, Any]:
 def _usage(raw: Any) -> Usage | None:
     if not isinstance(raw, Mapping):
         return None
-    return Usage(int(raw.get("inputTokens") or 0), int(raw.get("outputTokens") or 0))
+    inp, out = to_int(raw.get("inputTokens")), to_int(raw.get("outputTokens"))
+    return Usage(inp or 0, out or 0) if inp is not None or out is not None else None
 
 
 def _tool_call(block: Mapping[str, Any]) -> ToolCall:
@@ -247,7 +249,7 @@ def decode(response: Mapping[str, Any], model_id: str) -> ChatResponse:
             text = (block["reasoningContent"].get("reasoningText") or {}).get("text")
             if isinstance(text, str):
                 reasoning.append(text)
-    raw = response.get("stopReason")
+    raw = response.get("stopReason") if isinstance(response.get("stopReason"), str) else None
     metrics = as_mapping(response.get("metrics"))
     meta = as_mapping(response.get("ResponseMetadata"))
     return ChatResponse(
@@ -256,7 +258,7 @@ def decode(response: Mapping[str, Any], model_id: str) -> ChatResponse:
         stop_reason=normalize_stop_reason(raw),
         raw_stop_reason=raw,
         usage=_usage(response.get("usage")),
-        metrics=Metrics(latency_ms=metrics.get("latencyMs")),
+        metrics=Metrics(latency_ms=to_int(metrics.get("latencyMs"))),
         model_id=model_id,
         request_id=meta.get("RequestId"),
         api="converse",
@@ -271,50 +273,55 @@ class ConverseStreamDecoder(StreamDecoder):
         super().__init__(stop)
         self.tool_index: dict[int, int] = {}
 
+    def _index(self, body: Mapping[str, Any]) -> int:
+        block = to_int(body.get("contentBlockIndex")) or 0
+        return self.tool_index.setdefault(block, len(self.tool_index))
+
     def feed(self, event: Mapping[str, Any]) -> list[StreamDelta]:
         if "messageStart" in event:
-            return [StreamDelta(role=str((event["messageStart"] or {}).get("role") or "assistant"))]
+            role = as_mapping(event["messageStart"]).get("role")
+            return [StreamDelta(role=role if isinstance(role, str) else "assistant")]
         if "contentBlockStart" in event:
-            body = event["contentBlockStart"] or {}
-            tool = (body.get("start") or {}).get("toolUse")
-            if isinstance(tool, Mapping):
-                index = self.tool_index.setdefault(int(body.get("contentBlockIndex", 0)), len(self.tool_index))
-                return [
-                    StreamDelta(
-                        tool_call=ToolCallDelta(index=index, id=tool.get("toolUseId"), name=tool.get("name"))
+            body = as_mapping(event["contentBlockStart"])
+            tool = as_mapping(as_mapping(body.get("start")).get("toolUse"))
+            if not tool:
+                return []
+            call_id, name = tool.get("toolUseId"), tool.get("name")
+            return [
+                StreamDelta(
+                    tool_call=ToolCallDelta(
+                        index=self._index(body),
+                        id=call_id if isinstance(call_id, str) else None,
+                        name=name if isinstance(name, str) else None,
                     )
-                ]
-            return []
+                )
+            ]
         if "contentBlockDelta" in event:
-            body = event["contentBlockDelta"] or {}
-            delta = body.get("delta") or {}
+            body = as_mapping(event["contentBlockDelta"])
+            delta = as_mapping(body.get("delta"))
             if isinstance(delta.get("text"), str):
                 text = self._text(delta["text"])
                 return [StreamDelta(text=text)] if text else []
-            if isinstance(delta.get("toolUse"), Mapping):
-                block = int(body.get("contentBlockIndex", 0))
-                index = self.tool_index.setdefault(block, len(self.tool_index))
-                fragment = delta["toolUse"].get("input") or ""
+            tool_delta = as_mapping(delta.get("toolUse"))
+            if tool_delta:
+                fragment = tool_delta.get("input") or ""
                 if not isinstance(fragment, str):
-                    fragment = json.dumps(fragment)
-                return [StreamDelta(tool_call=ToolCallDelta(index=index, arguments=fragment))]
-            reasoning = delta.get("reasoningContent")
-            if isinstance(reasoning, Mapping) and isinstance(reasoning.get("text"), str):
-                return [StreamDelta(reasoning=reasoning["text"])]
-            return []
+                    fragment = json.dumps(fragment, default=str)
+                return [StreamDelta(tool_call=ToolCallDelta(index=self._index(body), arguments=fragment))]
+            reasoning = as_mapping(delta.get("reasoningContent")).get("text")
+            return [StreamDelta(reasoning=reasoning)] if isinstance(reasoning, str) else []
         if "messageStop" in event:
             self.finished = True
-            raw = (event["messageStop"] or {}).get("stopReason")
+            raw = as_mapping(event["messageStop"]).get("stopReason")
+            raw = raw if isinstance(raw, str) else None
             tail = self._flush()
             out = [StreamDelta(text=tail)] if tail else []
             out.append(StreamDelta(stop_reason=normalize_stop_reason(raw), raw_stop_reason=raw))
             return out
         if "metadata" in event:
-            body = event["metadata"] or {}
-            usage = _usage(body.get("usage"))
-            metrics = body.get("metrics") or {}
-            if self.usage_sent:
-                usage = None
+            body = as_mapping(event["metadata"])
+            usage = None if self.usage_sent else _usage(body.get("usage"))
             self.usage_sent = self.usage_sent or usage is not None
-            return [StreamDelta(usage=usage, metrics=Metrics(latency_ms=metrics.get("latencyMs")))]
+            latency = to_int(as_mapping(body.get("metrics")).get("latencyMs"))
+            return [StreamDelta(usage=usage, metrics=Metrics(latency_ms=latency))]
         return []

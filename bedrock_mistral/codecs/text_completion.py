@@ -12,9 +12,17 @@ from bedrock_mistral.codecs.common import (
     usage_from_headers,
     usage_from_invocation_metrics,
 )
+from bedrock_mistral.codecs.json_instruction import schema_instruction
 from bedrock_mistral.codecs.stream import StreamDecoder
 from bedrock_mistral.prompt import render_prompt, wrap_prompt
-from bedrock_mistral.types import ChatRequest, ChatResponse, CompletionRequest, InferenceParams, StreamDelta
+from bedrock_mistral.types import (
+    ChatRequest,
+    ChatResponse,
+    CompletionRequest,
+    InferenceParams,
+    Message,
+    StreamDelta,
+)
 
 
 def _params(params: InferenceParams) -> dict[str, Any]:
@@ -33,8 +41,12 @@ def _params(params: InferenceParams) -> dict[str, Any]:
 
 
 def encode_chat(spec: ModelSpec, request: ChatRequest) -> dict[str, Any]:
-    """A conversation rendered through the model's instruct template."""
-    prompt = render_prompt(request.messages, spec.tokenizer or "v1")
+    """A conversation rendered through the model's instruct template; a requested JSON answer becomes a
+    system instruction, the only place this format can carry it."""
+    messages = request.messages
+    if request.response_format is not None:
+        messages = (*messages, Message("system", schema_instruction(request.response_format.schema)))
+    prompt = render_prompt(messages, spec.tokenizer or "v1")
     return {"prompt": prompt, **_params(request.params)}
 
 

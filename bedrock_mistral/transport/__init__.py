@@ -63,8 +63,9 @@ class BedrockClient:
         self.model_id = model
         self.spec: ModelSpec = catalog.resolve(model, api)
         self.api: Api = api or self.spec.default_api
-        body = self.spec.chat_body_format() if self.api == "invoke" else None
-        validate_params(self.spec, params, self.api, body)
+        # The body format is chosen per call (chat or text completion), so construction accepts what any
+        # format of this model and API takes; each call checks its own format again.
+        validate_params(self.spec, params, self.api, None)
         self.params = params
         self.guardrail = guardrail
         self.additional_model_request_fields = additional_model_request_fields

@@ -6,7 +6,10 @@ Credentials are held only inside the botocore credential objects; they never app
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 import weakref
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,8 +17,29 @@ import boto3
 from botocore.config import Config
 
 from bedrock_mistral.errors import ConfigurationError
+from bedrock_mistral.transport.redaction import protect, protect_credentials
 
 SERVICE = "bedrock-runtime"
+_SESSIONS: dict[tuple[Any, ...], boto3.session.Session] = {}
+_SESSIONS_LOCK = threading.Lock()
+
+
+def _session_key(profile_name: str | None) -> tuple[Any, ...]:
+    """Sessions are shared per profile and per AWS environment, so a changed variable is honoured."""
+    return (profile_name, tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_"))))
+
+
+def _shared_session(profile_name: str | None) -> boto3.session.Session:
+    """One boto3 Session per profile: building one loads botocore's data files (~0.2 s), so clients
+    for other models or settings reuse it. Client creation from it is serialized: Sessions are not
+    thread-safe."""
+    with _SESSIONS_LOCK:
+        key = _session_key(profile_name)
+        session = _SESSIONS.get(key)
+        if session is None:
+            session = boto3.session.Session(profile_name=profile_name) if profile_name else boto3.session.Session()
+            _SESSIONS[key] = session
+        return session
 
 
 @dataclass
@@ -68,27 +92,46 @@ class ClientSettings:
         return keys
 
     def sync_client(self) -> Any:
+        protect(self.aws_secret_access_key, self.aws_session_token)
         if self.client is not None:
+            protect_credentials(getattr(self.client._request_signer, "_credentials", None))
             return self.client
-        session = self.boto3_session
-        if session is None:
-            session = boto3.session.Session(profile_name=self.profile_name) if self.profile_name else boto3.session.Session()
+        shared = self.boto3_session is None
+        session = _shared_session(self.profile_name) if shared else self.boto3_session
         region = self.region_name or session.region_name
         if region is None:
             raise ConfigurationError(
                 "no AWS region: pass region_name, set AWS_REGION / AWS_DEFAULT_REGION, or configure a profile"
             )
-        return session.client(
-            SERVICE,
-            region_name=region,
-            endpoint_url=self.endpoint_url,
-            config=self.botocore_config(),
-            **self._explicit_keys(),
-        )
+        with _SESSIONS_LOCK if shared else _NO_LOCK:
+            client = session.client(
+                SERVICE,
+                region_name=region,
+                endpoint_url=self.endpoint_url,
+                config=self.botocore_config(),
+                **self._explicit_keys(),
+            )
+        protect_credentials(client._request_signer._credentials)
+        return client
+
+
+class _NoLock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_NO_LOCK = _NoLock()
 
 
 class AsyncClientPool:
-    """One aiobotocore client per event loop (aiohttp sessions are bound to the loop that made them)."""
+    """One aiobotocore client per event loop (aiohttp sessions are bound to the loop that made them).
+
+    Each client is held open by an async generator. asyncio closes unfinished async generators when a
+    loop shuts down (`asyncio.run`, pytest-asyncio), which closes the client cleanly with its loop.
+    """
 
     def __init__(self, settings: ClientSettings) -> None:
         self.settings = settings
@@ -97,17 +140,8 @@ class AsyncClientPool:
         )
         self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
-    def _creator(self) -> Any:
-        try:
-            from aiobotocore.session import get_session
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            raise ConfigurationError(
-                "async calls need aiobotocore: pip install 'bedrock-mistral[async]'"
-            ) from exc
+    def _creator(self, session: Any) -> Any:
         s = self.settings
-        session = get_session()
-        if s.profile_name:
-            session.set_config_variable("profile", s.profile_name)
         kwargs: dict[str, Any] = {"endpoint_url": s.endpoint_url, "config": s.botocore_config()}
         keys = s._explicit_keys()
         region = s.region_name
@@ -138,18 +172,70 @@ class AsyncClientPool:
         async with lock:
             entry = self._clients.get(loop)
             if entry is None:
-                context = self._creator()
-                client = await context.__aenter__()
-                entry = (context, client)
+                session = await _warm_aio_session(self.settings.profile_name)
+                holder = self._hold(loop, session)
+                client = await holder.__anext__()
+                entry = (holder, client)
                 self._clients[loop] = entry
         return entry[1]
 
+    async def _hold(self, loop: asyncio.AbstractEventLoop, session: Any) -> AsyncIterator[Any]:
+        protect(self.settings.aws_secret_access_key, self.settings.aws_session_token)
+        async with self._creator(session) as client:
+            credentials = getattr(client._request_signer, "_credentials", None)
+            if credentials is not None:
+                frozen = credentials.get_frozen_credentials()
+                protect_credentials(await frozen if asyncio.iscoroutine(frozen) else frozen)
+            try:
+                yield client
+            finally:
+                entry = self._clients.get(loop)
+                if entry is not None and entry[1] is client:
+                    del self._clients[loop]
+
     async def aclose(self) -> None:
-        """Close the client of the running loop."""
+        """Close the client of the running loop now (otherwise it closes with the loop)."""
         loop = asyncio.get_running_loop()
         entry = self._clients.pop(loop, None)
         if entry is not None:
-            await entry[0].__aexit__(None, None, None)
+            await entry[0].aclose()
+
+
+_AIO_SESSIONS: dict[tuple[Any, ...], Any] = {}
+_WARMED: set[int] = set()
+
+
+def _aio_session(profile_name: str | None) -> Any:
+    try:
+        from aiobotocore.session import AioSession
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ConfigurationError("async calls need aiobotocore: pip install 'bedrock-mistral[async]'") from exc
+    with _SESSIONS_LOCK:
+        key = _session_key(profile_name)
+        session = _AIO_SESSIONS.get(key)
+        if session is None:
+            session = AioSession(profile=profile_name) if profile_name else AioSession()
+            _AIO_SESSIONS[key] = session
+        return session
+
+
+def _load_service_data(session: Any) -> None:
+    """Read botocore's JSON data files (the service model, endpoint rules) into the loader's cache."""
+    loader = session.get_component("data_loader")
+    for kind in ("service-2", "endpoint-rule-set-1"):
+        loader.load_service_model(SERVICE, kind)
+    for name in ("endpoints", "partitions", "_retry", "sdk-default-configuration"):
+        loader.load_data(name)
+
+
+async def _warm_aio_session(profile_name: str | None) -> Any:
+    """The first client of a session would read ~2 MB of JSON on the event loop (about 0.1-0.25 s of a
+    blocked loop); reading it in a worker thread first keeps the loop responsive."""
+    session = _aio_session(profile_name)
+    if id(session) not in _WARMED:
+        await asyncio.to_thread(_load_service_data, session)
+        _WARMED.add(id(session))
+    return session
 
 
 def _frozen(credentials: Any) -> dict[str, Any]:

@@ -20,10 +20,6 @@ EMULATOR_JSON_MODE = (
     "emulator rules engine: JSON mode without a schema answers {'answer': ...} instead of using the keys "
     "the prompt names ('setup' and 'punchline')"
 )
-TEXT_COMPLETION_RESPONSE_FORMAT = (
-    "transport: codecs.text_completion.encode_chat drops ChatRequest.response_format, so the schema "
-    "instruction never reaches text-completion models"
-)
 
 
 @pytest.fixture(autouse=True)
@@ -85,21 +81,3 @@ class TestMistral7B(_Base):
     @property
     def supports_anthropic_inputs(self) -> bool:
         return False  # the suite's Anthropic history binds a tool
-
-    @pytest.mark.xfail(reason=TEXT_COMPLETION_RESPONSE_FORMAT, strict=False)
-    @pytest.mark.parametrize("schema_type", ["pydantic", "typeddict", "json_schema"])
-    def test_structured_output(self, model: BaseChatModel, schema_type: Any) -> None:
-        super().test_structured_output(model, schema_type)
-
-    @pytest.mark.xfail(reason=TEXT_COMPLETION_RESPONSE_FORMAT, strict=False)
-    @pytest.mark.parametrize("schema_type", ["pydantic", "typeddict", "json_schema"])
-    async def test_structured_output_async(self, model: BaseChatModel, schema_type: Any) -> None:
-        await super().test_structured_output_async(model, schema_type)
-
-    @pytest.mark.xfail(reason=TEXT_COMPLETION_RESPONSE_FORMAT, strict=False)
-    def test_structured_output_pydantic_2_v1(self, model: BaseChatModel) -> None:
-        super().test_structured_output_pydantic_2_v1(model)
-
-    @pytest.mark.xfail(reason=TEXT_COMPLETION_RESPONSE_FORMAT, strict=False)
-    def test_structured_output_optional_param(self, model: BaseChatModel) -> None:
-        super().test_structured_output_optional_param(model)

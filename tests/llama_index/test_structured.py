@@ -96,11 +96,6 @@ def test_response_format_on_a_chat_format_model(bedrock: LocalBedrock, make_llm:
     assert City.model_validate_json(response.message.content or "").population == 2100000
 
 
-@pytest.mark.xfail(
-    reason="transport: codecs.text_completion.encode_chat drops ChatRequest.response_format, so the schema "
-    "never reaches 7B/Mixtral prompts (LlamaIndex's own schema text arrives with doubled braces)",
-    strict=False,
-)
 @pytest.mark.parametrize("model", [MISTRAL_7B, MIXTRAL])
 def test_text_completion_model_json_path(bedrock: LocalBedrock, make_llm: Make, model: str) -> None:
     city = make_llm(model).structured_predict(City, PROMPT, city="Paris")
