@@ -41,7 +41,7 @@ def normalize_stop_reason(raw: str | None) -> StopReason | None:
 def to_int(value: Any) -> int | None:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from bedrock_mistral.errors import BedrockMistralError, BedrockTimeoutError
+from bedrock_mistral.errors import BedrockMistralError, BedrockTimeoutError, ConfigurationError
 
 
 @dataclass(frozen=True)
@@ -18,9 +18,11 @@ class RetryPolicy:
 
     def __post_init__(self) -> None:
         if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0:
-            raise ValueError(f"max_retries must be an integer >= 0, got {self.max_retries!r}")
+            raise ConfigurationError(f"max_retries must be an integer >= 0, got {self.max_retries!r}")
         if self.base_delay < 0 or self.max_delay < 0:
-            raise ValueError("retry delays must be >= 0")
+            raise ConfigurationError(
+                f"retry delays must be >= 0, got base {self.base_delay!r} and max {self.max_delay!r}"
+            )
 
     def should_retry(self, error: BedrockMistralError, attempt: int) -> bool:
         """`attempt` counts from 0 for the first try."""
