@@ -90,6 +90,13 @@ def run(context: Context) -> list[Row]:
         f"[3] async concurrency: {settings.concurrency} concurrent astream calls, {settings.concurrency_tokens} "
         f"tokens at {settings.token_latency_ms:g} ms each, {model_name(model)}, {settings.concurrency_runs} runs"
     )
+    if any(cls.wire == "converse" for cls in context.classes):
+        context.note(
+            "async concurrency: the emulator's --token-latency-ms delays every stream frame, so a ConverseStream "
+            f"(messageStart, contentBlockStop, messageStop and metadata besides the {settings.concurrency_tokens} "
+            f"text deltas) takes {(settings.concurrency_tokens + 4) * settings.token_latency_ms / 1000:.2f} s "
+            f"alone, against {settings.concurrency_tokens * settings.token_latency_ms / 1000:.2f} s for InvokeModel"
+        )
     with EmulatorProcess(token_latency_ms=settings.token_latency_ms) as endpoint:
         impls, skipped = build_all(context, scenario, model, endpoint, settings.concurrency_tokens)
         return _measure(context, scenario, model, impls) + skipped
