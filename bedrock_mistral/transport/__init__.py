@@ -208,7 +208,11 @@ class BedrockClient:
             events = response["stream" if converse else "body"]
             iterator = iter(events)
             # The first event may already be an in-stream error: read it inside the retry loop.
-            first = next(iterator, None)
+            try:
+                first = next(iterator, None)
+            except BaseException:
+                _close(events)
+                raise
             return events, iterator, first
 
         events, iterator, first = self._with_retries(start, operation)
@@ -291,6 +295,9 @@ class BedrockClient:
                 first = await iterator.__anext__()
             except StopAsyncIteration:
                 first = None
+            except BaseException:
+                _close(events)
+                raise
             return events, iterator, first
 
         events, iterator, first = await self._awith_retries(start, operation)
