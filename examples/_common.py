@@ -27,9 +27,7 @@ AWS_DEFAULT_REGION = "us-west-2"
 
 def parser(description: str | None) -> argparse.ArgumentParser:
     """The options every example accepts."""
-    p = argparse.ArgumentParser(
-        description=(description or "").strip().splitlines()[0] if description else None
-    )
+    p = argparse.ArgumentParser(description=description.strip().splitlines()[0] if description else None)
     p.add_argument("--aws", action="store_true", help="use Amazon Bedrock (standard AWS credential chain)")
     p.add_argument(
         "--endpoint-url",
@@ -40,14 +38,14 @@ def parser(description: str | None) -> argparse.ArgumentParser:
     p.add_argument(
         "--region", help=f"AWS region (with --aws: default from your AWS config, else {AWS_DEFAULT_REGION})"
     )
-    p.add_argument("--profile", help="AWS profile to use with --aws")
+    p.add_argument("--profile", help="AWS profile (implies --aws)")
     return p
 
 
 @contextmanager
 def connect(args: argparse.Namespace) -> Iterator[Connection]:
     """Connection settings for the target the arguments name; starts (and stops) the emulator if needed."""
-    if args.aws:
+    if args.aws or args.profile:
         if args.profile:
             os.environ["AWS_PROFILE"] = args.profile  # picked up by boto3's credential chain
         region = args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
