@@ -20,7 +20,10 @@ def _colour(key: str) -> str:
     return OTHER
 
 
-def _bars(axis: Any, rows: list[Row], value: Any, title: str, xlabel: str, log: bool = False) -> None:
+def _bars(
+    axis: Any, rows: list[Row], value: Any, title: str, xlabel: str, log: bool = False, inner: Any = None
+) -> None:
+    """Horizontal bars per implementation; `inner` draws a second, thinner dark bar inside each one."""
     rows = [row for row in rows if row.ok and value(row) is not None]
     if not rows:
         axis.set_title(f"{title}\n(no data)", fontsize=9)
@@ -40,6 +43,33 @@ def _bars(axis: Any, rows: list[Row], value: Any, title: str, xlabel: str, log: 
         axis.set_xscale("log")
     for position, number in zip(positions, values, strict=True):
         axis.text(number, position, f" {number:.3g}", va="center", fontsize=6)
+    if inner is not None:
+        inside = [inner(row) or 0 for row in rows]
+        axis.barh(list(positions), inside, height=0.35, color="black", alpha=0.55)
+        for position, number in zip(positions, inside, strict=True):
+            axis.text(number, position, f" {number:.3g}", va="center", fontsize=6, color="white")
+
+
+def _summary(axis: Any, rows: list[Row]) -> None:
+    """The emulator's capacity and the count of targets met, as text in the spare panel."""
+    lines = ["Emulator capacity (own process):"]
+    for row in rows:
+        if not (row.ok and row.scenario.startswith("emulator_capacity/")):
+            continue
+        if "requests_per_s" in row.extras:
+            lines.append(
+                f"  {row.extras['requests_per_s']:.0f} invoke req/s ({row.extras['clients']} clients)"
+            )
+        for level in row.extras.get("levels", []):
+            lines.append(
+                f"  {level['streams']} streams: {level['ok']} ok, peak {level['peak_open']} open at once"
+            )
+    targets = [t for row in rows for t in row.targets]
+    if targets:
+        met = sum(1 for t in targets if t["met"] is True)
+        missed = sum(1 for t in targets if t["met"] is False)
+        lines += ["", f"Targets: {met} met, {missed} missed (see latest.md)"]
+    axis.text(0.0, 1.0, "\n".join(lines), va="top", ha="left", fontsize=8, family="monospace")
 
 
 def write_chart(rows: list[Row], meta: dict[str, Any], path: Path) -> None:
@@ -64,16 +94,18 @@ def write_chart(rows: list[Row], meta: dict[str, Any], path: Path) -> None:
             flat[index],
             [row for row in invoke if row.scenario == scenario],
             lambda row: row.median_s * 1000,
-            f"Invoke, median per call ({scenario.split('/', 1)[1]})",
+            f"Invoke {scenario.split('/', 1)[1]}: wall per call, CPU inside",
             "ms (lower is better)",
+            inner=lambda row: (row.extras.get("cpu_median_s") or 0) * 1000,
         )
         index += 1
     _bars(
         flat[index],
         of("streaming/"),
         lambda row: row.extras.get("per_chunk_us"),
-        "Streaming, cost per chunk (drain / chunks)",
+        "Streaming, per chunk: wall time (bar) and client CPU (dark inner bar)",
         "µs per chunk",
+        inner=lambda row: row.extras.get("cpu_per_chunk_us"),
     )
     _bars(
         flat[index + 1],
@@ -86,6 +118,8 @@ def write_chart(rows: list[Row], meta: dict[str, Any], path: Path) -> None:
     _bars(flat[index + 2], of("cold_import"), lambda row: row.median_s, "Cold import, process wall time", "s")
     for axis in flat[index + 3 :]:
         axis.set_axis_off()
+    if len(flat) > index + 3:
+        _summary(flat[index + 3], rows)
     capacity = []
     for row in of("emulator_capacity/"):
         if row.ok and "requests_per_s" in row.extras:

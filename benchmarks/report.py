@@ -22,7 +22,7 @@ def run_meta(settings: Settings, command: str) -> dict[str, Any]:
     """Date and machine, repeated in every JSON row and shown at the top of the table."""
     return {
         "date": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
-        "load_average_1m": _load(),
+        "load_average_1m": load_average(),
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(),
         "python": platform.python_version(),
@@ -32,7 +32,8 @@ def run_meta(settings: Settings, command: str) -> dict[str, Any]:
     }
 
 
-def _load() -> float | None:
+def load_average() -> float | None:
+    """The 1-minute load average (other work on the machine), or None where the platform has none."""
     try:
         return round(os.getloadavg()[0], 2)
     except OSError:  # not on every platform
@@ -157,6 +158,13 @@ TITLES = {
 }
 
 
+def _scenario_loads(rows: list[Row]) -> list[tuple[str, Any]]:
+    loads: dict[str, Any] = {}
+    for row in rows:
+        loads.setdefault(row.scenario.split("/", 1)[0], row.extras.get("load_average_1m_at_scenario_start"))
+    return list(loads.items())
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -213,8 +221,9 @@ def write_markdown(
         f"- date: {meta['date']}",
         f"- machine: {meta['cpu_count']} cores (`os.cpu_count()`), {meta['platform']}",
         f"- python: {meta['python']}",
-        f"- load average (1 min) at start / end: {meta.get('load_average_start')} / {meta.get('load_average_1m')}"
-        " (other work on the machine shows in wall times; client CPU times move much less)",
+        f"- load average (1 min) at the start: {meta.get('load_average_1m')}; before each scenario: "
+        + ", ".join(f"{name} {load}" for name, load in _scenario_loads(rows))
+        + " (other work on the machine shows in wall times; client CPU times move much less)",
         f"- run: `{meta['command']}` (mode: {meta['mode']})",
         "- ratios compare with raw boto3 on the same Bedrock API (InvokeModel or Converse); async with aiobotocore",
         "",

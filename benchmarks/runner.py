@@ -43,21 +43,26 @@ def run(settings: Settings, out_dir: Path = RESULTS_DIR, command: str = "python 
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.CRITICAL)
     started = time.perf_counter()
-    load_start = report.run_meta(settings, command)["load_average_1m"]
+    meta = report.run_meta(settings, command)
     context = Context(settings, selected(settings.implementations))
     rows: list[Row] = []
     for name in settings.scenarios:
         gc.collect()
         scenario_started = time.perf_counter()
+        load = report.load_average()
+        first = len(rows)
         try:
             rows += SCENARIOS[name](context)
         except Exception as exc:  # noqa: BLE001 - a broken scenario is reported, the others still run
             rows.append(Row.skipped(name, "-", f"scenario {name}", short_error(exc, 600), status="error"))
             context.note(f"scenario {name} failed: {short_error(exc, 600)}")
-        context.log(f"    ({name}: {time.perf_counter() - scenario_started:.0f} s)")
+        for row in rows[first:]:
+            row.extras["load_average_1m_at_scenario_start"] = load
+        context.log(
+            f"    ({name}: {time.perf_counter() - scenario_started:.0f} s, load average before: {load})"
+        )
     summary = evaluate(rows)
     out_dir.mkdir(parents=True, exist_ok=True)
-    meta = {**report.run_meta(settings, command), "load_average_start": load_start}
     paths = (out_dir / "latest.json", out_dir / "latest.md", out_dir / "latest.png")
     write_chart(rows, meta, paths[2])
     report.write_json(rows, meta, paths[0])
