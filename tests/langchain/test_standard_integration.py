@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from langchain_core.language_models import BaseChatModel
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from bedrock_mistral.local import LocalBedrock
@@ -13,13 +12,6 @@ from langchain_bedrock_mistral import ChatBedrockMistral
 from tests.langchain.conftest import LARGE, SEVEN_B, connection
 
 _EMULATOR: dict[str, LocalBedrock] = {}
-
-# Temporary, not Bedrock rules: both are reported to their owners and the marks are not strict, so the
-# tests report XPASS once fixed.
-EMULATOR_JSON_MODE = (
-    "emulator rules engine: JSON mode without a schema answers {'answer': ...} instead of using the keys "
-    "the prompt names ('setup' and 'punchline')"
-)
 
 
 @pytest.fixture(autouse=True)
@@ -52,10 +44,6 @@ class _Base(ChatModelIntegrationTests):
     @property
     def supports_anthropic_inputs(self) -> bool:
         return True
-
-    @pytest.mark.xfail(reason=EMULATOR_JSON_MODE, strict=False)
-    def test_json_mode(self, model: BaseChatModel) -> None:
-        super().test_json_mode(model)
 
 
 class TestLarge2Invoke(_Base):

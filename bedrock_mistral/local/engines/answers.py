@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
 
 from bedrock_mistral import catalog
 from bedrock_mistral.local.conversation import Conversation, ToolResult
-from bedrock_mistral.local.engines import extract
 from bedrock_mistral.local.engines.words import keywords, overlap, sentences
 
 _LLAMA_CONTEXT = re.compile(r"Context information is below\.?\s*-{3,}\s*(?P<context>.*?)\s*-{3,}", re.S)
@@ -43,35 +40,6 @@ def quote_tool_results(conversation: Conversation, results: list[ToolResult]) ->
                 sentence(f"The result of {name} is: {content}" if name else f"The tool returned: {content}")
             )
     return " ".join(parts)
-
-
-def find_json_schema(text: str) -> dict[str, Any] | None:
-    """The first JSON object in `text` that looks like a JSON schema (has properties or an object type)."""
-    decoder = json.JSONDecoder()
-    for count, match in enumerate(re.finditer(r"\{", text)):
-        if count > 200:
-            break
-        try:
-            value, _ = decoder.raw_decode(text, match.start())
-        except ValueError:
-            continue
-        if isinstance(value, dict) and ("properties" in value or value.get("type") == "object"):
-            return value
-    return None
-
-
-def wants_json(conversation: Conversation) -> bool:
-    question = conversation.last_user_text
-    return conversation.json_mode or bool(re.search(r"\bjson\b", f"{conversation.system}\n{question}", re.I))
-
-
-def json_answer(conversation: Conversation) -> str:
-    """(c) Schema-valid JSON, values taken from the prompt where possible."""
-    question = conversation.last_user_text
-    schema = conversation.response_schema or find_json_schema(f"{conversation.system}\n{question}")
-    if schema is not None:
-        return json.dumps(extract.fill(schema, question), ensure_ascii=False)
-    return json.dumps({"answer": default_answer(conversation)}, ensure_ascii=False)
 
 
 def rag_parts(conversation: Conversation) -> tuple[str, str] | None:

@@ -6,7 +6,9 @@ type; when the prompt has nothing that fits, a schema-valid placeholder stands i
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,12 +210,38 @@ class Evidence:
         return self.text.strip() or "example"
 
 
-class Extractor:
-    """Fills a JSON schema from evidence; `$ref`s are resolved against the root schema."""
+Placeholder = Callable[[str, str], Any]
+"""`placeholder(property name, "string" | "array")`: a value when the evidence has none, or None."""
 
-    def __init__(self, schema: dict[str, Any], evidence: Evidence) -> None:
+_MISSING = object()
+
+
+def normalise(name: str) -> str:
+    """`transaction_id`, `transactionId` and `Transaction ID` are one property name."""
+    return re.sub(r"[^0-9a-z]", "", name.lower())
+
+
+class Extractor:
+    """Fills a JSON schema from evidence; `$ref`s are resolved against the root schema.
+
+    `known` maps property names to values found elsewhere (earlier tool-call arguments, tool results):
+    they win over the evidence. `placeholder` stands in for strings and lists the evidence has no value for.
+    """
+
+    def __init__(
+        self,
+        schema: dict[str, Any],
+        evidence: Evidence,
+        known: dict[str, Any] | None = None,
+        placeholder: Placeholder | None = None,
+    ) -> None:
         self.root = schema
         self.evidence = evidence
+        self.known = {normalise(k): v for k, v in (known or {}).items() if normalise(k)}
+        self.placeholder = placeholder
+        for value in self.known.values():
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                evidence.used.add(str(value))
 
     def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
         seen = 0
@@ -257,6 +285,10 @@ class Extractor:
         schema = self.resolve(schema)
         if "const" in schema:
             return schema["const"], True
+        if name and normalise(name) in self.known:
+            coerced = self.coerce(self.known[normalise(name)], schema)
+            if coerced is not _MISSING:
+                return coerced, True
         if schema.get("enum"):
             return self._enum(schema["enum"])
         kind = self.type_of(schema)
@@ -284,6 +316,47 @@ class Extractor:
                 out[prop] = value
                 found_any = found_any or found
         return out, found_any
+
+    def coerce(self, value: Any, schema: dict[str, Any]) -> Any:
+        """`value` as the type `schema` asks for, or _MISSING when it cannot be."""
+        schema = self.resolve(schema)
+        if schema.get("enum"):
+            for option in schema["enum"]:
+                if option == value or str(option).lower() == str(value).strip().lower():
+                    return option
+            return _MISSING
+        kind = self.type_of(schema)
+        if kind == "array":
+            items = value if isinstance(value, list) else [value]
+            coerced = [self.coerce(item, schema.get("items") or {}) for item in items]
+            return _MISSING if any(c is _MISSING for c in coerced) else coerced
+        if isinstance(value, list):
+            return _MISSING if len(value) != 1 else self.coerce(value[0], schema)
+        if kind == "object":
+            return value if isinstance(value, dict) else _MISSING
+        if kind in ("integer", "number"):
+            if isinstance(value, bool):
+                return _MISSING
+            if isinstance(value, (int, float)):
+                number: float = value
+            else:
+                match = _NUMBER.search(str(value))
+                if match is None:
+                    return _MISSING
+                number = float(match.group())
+            if kind == "integer":
+                return int(number) if float(number).is_integer() else _MISSING
+            return int(number) if float(number).is_integer() else number
+        if kind == "boolean":
+            if isinstance(value, bool):
+                return value
+            lowered = str(value).strip().lower()
+            return {"true": True, "yes": True, "false": False, "no": False}.get(lowered, _MISSING)
+        if kind == "null":
+            return None if value is None else _MISSING
+        if isinstance(value, dict):
+            return json.dumps(value, ensure_ascii=False)
+        return value if isinstance(value, str) else json.dumps(value)
 
     def _enum(self, options: list[Any]) -> tuple[Any, bool]:
         lowered = self.evidence.text.lower()
@@ -351,7 +424,8 @@ class Extractor:
         fmt = schema.get("format")
         if isinstance(fmt, str) and fmt in FORMAT_PLACEHOLDERS:
             return FORMAT_PLACEHOLDERS[fmt], False
-        value = self.evidence.question()
+        stand_in = self.placeholder(name, "string") if self.placeholder else None
+        value = stand_in if isinstance(stand_in, str) else self.evidence.question()
         max_length = schema.get("maxLength")
         if isinstance(max_length, int):
             value = value[:max_length]
@@ -380,6 +454,10 @@ class Extractor:
                 self.evidence.used.update(numbers)
                 values = [int(n) if kind == "integer" else float(n) for n in numbers]
                 found = True
+        if not values and self.placeholder and kind == "string" and not items.get("enum"):
+            stand_in = self.placeholder(name, "array")
+            if isinstance(stand_in, list) and stand_in:
+                values = [str(v) for v in stand_in]
         if not values:
             value, found = self.value(name, items)
             values = [value]
@@ -392,9 +470,14 @@ class Extractor:
         return values, found
 
 
-def fill(schema: dict[str, Any], text: str) -> Any:
-    """A schema-valid value for `schema`, taking what it can from `text`."""
-    extractor = Extractor(schema, Evidence.of(text))
+def fill(
+    schema: dict[str, Any],
+    text: str,
+    known: dict[str, Any] | None = None,
+    placeholder: Placeholder | None = None,
+) -> Any:
+    """A schema-valid value for `schema`, taking what it can from `known`, then from `text`."""
+    extractor = Extractor(schema, Evidence.of(text), known, placeholder)
     value, _ = extractor.value("", schema)
     return value
 

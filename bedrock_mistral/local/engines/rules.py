@@ -1,6 +1,7 @@
 """The default engine: deterministic answers good enough for agents, RAG pipelines and structured output.
 
-Order of rules: ReAct format, tool results to quote, tools to call, JSON output, RAG context, fallback.
+Order of rules: ReAct format, tool results to quote, tools to call, JSON output (see json_output), RAG
+context, fallback.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 
 from bedrock_mistral.local import tokens
 from bedrock_mistral.local.conversation import Conversation, Delta, Reply
-from bedrock_mistral.local.engines import answers, react, tool_choice
+from bedrock_mistral.local.engines import answers, json_output, react, tool_choice
 from bedrock_mistral.local.engines.base import stream_reply
 
 
@@ -23,8 +24,8 @@ def compose(conversation: Conversation) -> Reply:
     calls = tool_choice.tool_calls(conversation, conversation.last_user_text)
     if calls:
         return Reply(tool_calls=calls, stop_reason="tool_calls")
-    if conversation.response_schema is not None or answers.wants_json(conversation):
-        return Reply(text=answers.json_answer(conversation))
+    if json_output.wants_json(conversation):
+        return Reply(text=json_output.answer(conversation, answers.default_answer(conversation)))
     rag = answers.rag_parts(conversation)
     if rag is not None:
         context, question = rag

@@ -117,6 +117,11 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
+def word_set(text: str) -> frozenset[str]:
+    """The space-separated words of `text` as a set, for compact word lists."""
+    return frozenset(text.split())
+
+
 def stem(word: str) -> str:
     """Just enough stemming that `weather`/`weathers` and `payment`/`payments` meet."""
     word = word.lower()
