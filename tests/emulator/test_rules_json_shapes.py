@@ -43,7 +43,10 @@ class Person(BaseModel):
         ("Give me a JSON object with name, age and city for Bob.", ["name", "age", "city"]),
         ("Return the name of the dish and its price as JSON", ["name", "price"]),
         ("Answer with JSON containing is_open and opening_hours", ["is_open", "opening_hours"]),
-        ("Return the name and the ingredients, with a list of steps, as JSON", ["name", "ingredients", "steps"]),
+        (
+            "Return the name and the ingredients, with a list of steps, as JSON",
+            ["name", "ingredients", "steps"],
+        ),
         ("Answer with a single JSON object and nothing else.", []),
         ("Reply with a JSON object about Berlin.", []),
         ("What is the capital of France? Answer in JSON.", []),

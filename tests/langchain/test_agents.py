@@ -100,10 +100,6 @@ STRATEGIES = [
     pytest.param(LARGE, "converse", id="tool-strategy-converse"),
     pytest.param(LARGE_3, None, id="provider-strategy"),  # profile: native structured output
 ]
-EMULATOR_AFTER_TOOL_RESULTS = (
-    "emulator rules engine: after tool results it always quotes them as text, ignoring tool_choice='any' "
-    "(ToolStrategy) and outputConfig/JSON mode (ProviderStrategy); Bedrock would call a tool / answer JSON"
-)
 
 
 @pytest.mark.parametrize(("model_id", "api"), STRATEGIES)
@@ -123,7 +119,6 @@ def test_langchain_create_agent_returns_the_structured_response(
         assert "toolConfig" in body or "tools" in body
 
 
-@pytest.mark.xfail(reason=EMULATOR_AFTER_TOOL_RESULTS, strict=False)
 @pytest.mark.parametrize(("model_id", "api"), STRATEGIES)
 def test_langchain_create_agent_with_tools_and_response_format(
     bedrock: LocalBedrock, conn: dict, model_id: str, api: str | None

@@ -50,7 +50,7 @@ _NOT_KEYS = word_set(
 _KEY_WORDS = word_set("question answer value values")
 _NOT_PLURAL = ("ss", "us", "is", "news", "series", "species", "status", "address", "class")
 _INTEGER = word_set(
-    "age count number year years quantity population total rank id page pages minutes seconds hours days "
+    "age count number year years quantity population total rank page pages minutes seconds hours days "
     "calories servings stars votes floor"
 )
 _NUMBER = word_set(

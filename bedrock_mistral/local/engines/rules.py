@@ -1,7 +1,7 @@
 """The default engine: deterministic answers good enough for agents, RAG pipelines and structured output.
 
-Order of rules: ReAct format, tool results to quote, tools to call, JSON output (see json_output), RAG
-context, fallback.
+Order of rules: ReAct format, tool results (a forced call, JSON, or a quote: see after_tools), tools to
+call, JSON output, RAG context, fallback.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from bedrock_mistral.local import tokens
 from bedrock_mistral.local.conversation import Conversation, Delta, Reply
-from bedrock_mistral.local.engines import answers, json_output, react, tool_choice
+from bedrock_mistral.local.engines import after_tools, answers, json_output, react, tool_choice
 from bedrock_mistral.local.engines.base import stream_reply
 
 
@@ -20,7 +20,7 @@ def compose(conversation: Conversation) -> Reply:
         return Reply(text=react.answer(conversation))
     last = conversation.turns[-1] if conversation.turns else None
     if last is not None and last.tool_results:
-        return Reply(text=answers.quote_tool_results(conversation, last.tool_results))
+        return after_tools.reply(conversation, last.tool_results)
     calls = tool_choice.tool_calls(conversation, conversation.last_user_text)
     if calls:
         return Reply(tool_calls=calls, stop_reason="tool_calls")

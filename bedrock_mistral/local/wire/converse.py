@@ -90,7 +90,12 @@ def parse(body: dict[str, Any], spec: ModelSpec, model_id: str, *, streaming: bo
             schema = (spec_.get("inputSchema") or {}).get("json") or {}
             conversation.tools.append(ToolSpec(spec_.get("name", ""), spec_.get("description", ""), schema))
     choice = tool_config.get("toolChoice") or {}
-    conversation.tool_choice = "any" if "any" in choice else "auto"
+    # A named tool is rejected for the Mistral models by validation; kept so the conversation is complete.
+    if "tool" in choice:
+        conversation.tool_choice = "tool"
+        conversation.forced_tool = (choice.get("tool") or {}).get("name")
+    else:
+        conversation.tool_choice = "any" if "any" in choice else "auto"
     text_format = (body.get("outputConfig") or {}).get("textFormat") or {}
     schema_text = ((text_format.get("structure") or {}).get("jsonSchema") or {}).get("schema")
     if isinstance(schema_text, str):
