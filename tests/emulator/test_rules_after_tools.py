@@ -159,3 +159,22 @@ def test_failed_tool_results_fill_nothing() -> None:
     call = ENGINE.reply(conversation).tool_calls[0]
     assert call.name == "PaymentReport" and call.arguments["transaction_id"] == "T1001"
     assert call.arguments["status"] != "Paid"
+
+
+def test_plain_results_go_nowhere_without_a_property_named_like_the_tool() -> None:
+    weather = ToolSpec(
+        "get_weather", "Get the weather for a city.", {"properties": {"location": {"type": "string"}}}
+    )
+    conversation = Conversation(
+        model_id=MODEL,
+        turns=[
+            Turn("user", "Weather in Paris?"),
+            Turn("assistant", tool_calls=[ToolCall("get_weather", {"location": "Paris"}, "w1")]),
+            Turn("user", tool_results=[ToolResult("w1", "Sunny, 22 degrees")]),
+        ],
+        tools=[weather],
+    )
+    schema = {"type": "object", "properties": {"city": {"type": "string"}, "temperature": {"type": "number"}}}
+    assert after_tools.known_values(conversation, schema) == {"location": "Paris"}
+    conversation.response_schema = {**schema, "required": ["city", "temperature"]}
+    assert json.loads(ENGINE.reply(conversation).text) == {"city": "Paris", "temperature": 22}

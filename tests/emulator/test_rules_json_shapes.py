@@ -141,3 +141,21 @@ def test_topic_and_placeholders() -> None:
     assert stand_in("title", "string") == "Sea"
     assert stand_in("tags", "array") == ["tag 1", "tag 2", "tag 3"]
     assert stand_in("count", "integer") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("Reply with a JSON object about Berlin.", True),
+        ("Respond in JSON.", True),
+        ("Convert this to JSON: Bob is 3.", True),
+        ("Answer with a single JSON object and nothing else.", True),
+        ("JSON only, please.", True),
+        ("What is JSON?", False),
+        ("Explain the difference between JSON and YAML", False),
+        ("The tool inputs are JSON.", False),
+    ],
+)
+def test_asking_for_json_is_not_naming_it(text: str, wanted: bool) -> None:
+    reply = ENGINE.reply(Conversation(model_id=MODEL, turns=[Turn("user", text)])).text
+    assert reply.startswith("{") is wanted

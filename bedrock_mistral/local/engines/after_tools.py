@@ -130,7 +130,8 @@ def known_values(
     """Property values the tool calls and their results give for `schema`.
 
     Arguments of earlier calls keep their names; a JSON object result gives its keys; a plain result goes
-    to the property that reads most like the tool's name ("Paid" from retrieve_payment_status -> status).
+    to the property that reads most like the tool's name ("Paid" from retrieve_payment_status -> status),
+    none when no property shares a word with that name (the result then only counts as evidence).
     """
     known: dict[str, Any] = {}
     for call in _called(conversation):
@@ -169,10 +170,9 @@ def _best_property(
             continue
         prop_words = keywords(prop)
         about = keywords(str(prop_schema.get("description", "")))
-        score = (
-            2 * len(prop_words & name_words) + len(prop_words & description_words) + len(about & name_words)
-        )
-        if score > 0 and (best is None or score > best[0]):
+        named = 2 * len(prop_words & name_words) + len(about & name_words)
+        score = named + len(prop_words & description_words)
+        if named > 0 and (best is None or score > best[0]):
             best = (score, prop)
     return best[1] if best else None
 

@@ -239,9 +239,6 @@ class Extractor:
         self.evidence = evidence
         self.known = {normalise(k): v for k, v in (known or {}).items() if normalise(k)}
         self.placeholder = placeholder
-        for value in self.known.values():
-            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-                evidence.used.add(str(value))
 
     def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
         seen = 0
@@ -288,6 +285,8 @@ class Extractor:
         if name and normalise(name) in self.known:
             coerced = self.coerce(self.known[normalise(name)], schema)
             if coerced is not _MISSING:
+                if isinstance(coerced, (str, int, float)):
+                    self.evidence.used.add(str(coerced))  # not a candidate for another property
                 return coerced, True
         if schema.get("enum"):
             return self._enum(schema["enum"])

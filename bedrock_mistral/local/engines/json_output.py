@@ -18,6 +18,13 @@ from bedrock_mistral.local.engines import content, extract, json_keys, schemas
 from bedrock_mistral.local.engines.words import sentences
 
 _JSON_WORD = re.compile(r"\bjson\b", re.I)
+# "Respond in JSON", "Return a JSON object", "JSON only": the prompt asks for JSON, it does not just name it.
+_ASKS_FOR_JSON = re.compile(
+    r"\b(?:respond|answer|reply|return|output|format(?:ted)?|give|provide|write|produce|generate|print|emit|"
+    r"convert|in|as|to|into|using|only|valid|a|an|single)\b[^.!?\n]{0,40}?\bjson\b|"
+    r"\bjson\b\s*(?:object|format|only|output|response|answer|value|instance|schema|mode)\b|```json",
+    re.I,
+)
 _INSTRUCTION = re.compile(
     r"\b(?:json|schema|markdown|backticks?|code (?:fences?|blocks?)|well-formatted|output format)\b", re.I
 )
@@ -34,10 +41,16 @@ class Target:
 
 
 def wants_json(conversation: Conversation) -> bool:
-    """JSON mode, a response schema, or a prompt (system or last user turn) that mentions JSON."""
+    """JSON mode, a response schema, or a prompt (system or last user turn) that asks for JSON.
+
+    Naming JSON is not asking for it ("What is JSON?", "tool inputs are JSON"): prose answers those.
+    """
     if conversation.json_mode or conversation.response_schema is not None:
         return True
-    return bool(_JSON_WORD.search(f"{conversation.system}\n{conversation.last_user_text}"))
+    texts = (conversation.system, conversation.last_user_text)
+    if any(_ASKS_FOR_JSON.search(text) for text in texts):
+        return True
+    return any(_JSON_WORD.search(text) and schemas.locate(text) is not None for text in texts)
 
 
 def evidence_text(text: str, keys: Sequence[str] = ()) -> str:
