@@ -323,10 +323,10 @@ add(Scenario(
 
 BUGS: dict[str, str] = {
     "langchain-stream-repairs-tool-json": (
-        "langchain_bedrock_mistral/messages.py ChunkAssembler streams tool-call arguments as tool_call_chunks, "
-        "and LangChain's AIMessageChunk repairs them with parse_partial_json: a truncated call "
-        "('{\"city\": \"Par') becomes tool_calls=[{'city': 'Par'}] when streamed, while invoke() reports it in "
-        "invalid_tool_calls"
+        "langchain-core's AIMessageChunk rebuilds tool_calls from merged tool_call_chunks with "
+        "parse_partial_json, which completes truncated JSON, and it turns a chunk's invalid_tool_calls back "
+        "into tool_call_chunks: a truncated call ('{\"city\": \"Par') streamed by any integration becomes "
+        "tool_calls=[{'city': 'Par'}], while invoke() reports it in invalid_tool_calls"
     ),
 }
 
