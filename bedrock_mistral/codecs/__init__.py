@@ -48,7 +48,18 @@ class Encoded:
     guardrail: GuardrailConfig | None = None
 
     def body_bytes(self) -> bytes:
-        return json.dumps(self.payload, ensure_ascii=False).encode("utf-8")
+        """The InvokeModel body, serialized once (the size check and the request both need it)."""
+        cached: bytes | None = self.__dict__.get("_body")
+        if cached is None:
+            cached = json.dumps(self.payload, ensure_ascii=False).encode("utf-8")
+            object.__setattr__(self, "_body", cached)
+        return cached
+
+    def text_size(self) -> int:
+        """Bytes of request text: an upper bound on its token count (a token is at least one byte)."""
+        if self.api == "invoke":
+            return len(self.body_bytes())
+        return len(json.dumps(self.payload, ensure_ascii=False, default=lambda _: "").encode("utf-8"))
 
 
 def encode_chat(spec: ModelSpec, api: Api, request: ChatRequest) -> Encoded:

@@ -18,7 +18,7 @@ from bedrock_mistral.catalog import Api, ModelSpec
 from bedrock_mistral.codecs import Encoded
 from bedrock_mistral.errors import BedrockMistralError
 from bedrock_mistral.transport.clients import AsyncClientPool, ClientSettings
-from bedrock_mistral.transport.error_mapping import MAPPED, map_exception
+from bedrock_mistral.transport.error_mapping import map_exception, mapped_types
 from bedrock_mistral.transport.retry import RetryPolicy
 from bedrock_mistral.types import (
     ChatRequest,
@@ -129,15 +129,18 @@ class BedrockClient:
         return encoded
 
     def _check_window(self, encoded: Encoded, params: InferenceParams) -> None:
-        text = json.dumps(encoded.payload, ensure_ascii=False, default=lambda _: "")
         max_tokens = params.max_tokens or int(self.spec.max_tokens.default or 0)
-        # A token is at least one byte: a body this short cannot overflow, so skip counting it.
-        if len(text.encode("utf-8")) + max_tokens <= self.spec.context_window:
+        # A request this short cannot overflow the window, so counting its tokens is skipped.
+        if encoded.text_size() + max_tokens <= self.spec.context_window:
             return
         from bedrock_mistral import tokens  # only for long requests: counting can load a tokenizer
 
         prompt = encoded.payload.get("prompt")
-        counted = prompt if isinstance(prompt, str) else text
+        counted = (
+            prompt
+            if isinstance(prompt, str)
+            else json.dumps(encoded.payload, ensure_ascii=False, default=lambda _: "")
+        )
         tokens.check_context_window(
             self.spec, tokens.count_tokens(counted, self.spec.tokenizer), max_tokens
         )
@@ -172,7 +175,9 @@ class BedrockClient:
             logger.debug("bedrock %s model=%s attempt=%d", operation, self.model_id, attempt + 1)
             try:
                 return call()
-            except MAPPED as exc:
+            except Exception as exc:
+                if not isinstance(exc, mapped_types()):
+                    raise
                 error = map_exception(exc)
             if not self.retry.should_retry(error, attempt):
                 raise error
@@ -223,10 +228,12 @@ class BedrockClient:
                 yield from decoder.feed(_event_payload(event, converse))
                 event = next(iterator, None)
             yield from decoder.finish()
-        except MAPPED as exc:
-            raise map_exception(exc, decoder.text) from exc
         except BedrockMistralError as exc:
             raise map_exception(exc, decoder.text) from None
+        except Exception as exc:
+            if not isinstance(exc, mapped_types()):
+                raise
+            raise map_exception(exc, decoder.text) from exc
         finally:
             _close(events)
 
@@ -251,7 +258,9 @@ class BedrockClient:
             logger.debug("bedrock async %s model=%s attempt=%d", operation, self.model_id, attempt + 1)
             try:
                 return await call()
-            except MAPPED as exc:
+            except Exception as exc:
+                if not isinstance(exc, mapped_types()):
+                    raise
                 error = map_exception(exc)
             if not self.retry.should_retry(error, attempt):
                 raise error
@@ -313,10 +322,12 @@ class BedrockClient:
                     event = None
             for delta in decoder.finish():
                 yield delta
-        except MAPPED as exc:
-            raise map_exception(exc, decoder.text) from exc
         except BedrockMistralError as exc:
             raise map_exception(exc, decoder.text) from None
+        except Exception as exc:
+            if not isinstance(exc, mapped_types()):
+                raise
+            raise map_exception(exc, decoder.text) from exc
         finally:
             _close(events)
 

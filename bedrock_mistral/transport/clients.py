@@ -11,13 +11,15 @@ import threading
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.config import Config
 
 from bedrock_mistral.errors import ConfigurationError
 from bedrock_mistral.transport.redaction import protect, protect_credentials
+
+if TYPE_CHECKING:
+    import boto3
 
 SERVICE = "bedrock-runtime"
 _SESSIONS: dict[tuple[Any, ...], boto3.session.Session] = {}
@@ -33,6 +35,8 @@ def _shared_session(profile_name: str | None) -> boto3.session.Session:
     """One boto3 Session per profile: building one loads botocore's data files (~0.2 s), so clients
     for other models or settings reuse it. Client creation from it is serialized: Sessions are not
     thread-safe."""
+    import boto3  # boto3 loads on the first client, not at import
+
     with _SESSIONS_LOCK:
         key = _session_key(profile_name)
         session = _SESSIONS.get(key)
@@ -55,7 +59,9 @@ class ClientSettings:
     config: Config | None = None
     connect_timeout: float | None = None
     read_timeout: float | None = None
-    max_pool_connections: int = 50
+    max_pool_connections: int = 1000
+    """Connections kept per client: async calls run concurrently up to this many (aiohttp's pool would
+    otherwise queue them), and threads sharing a sync client never wait for one."""
 
     def __post_init__(self) -> None:
         if (self.aws_access_key_id is None) != (self.aws_secret_access_key is None):
