@@ -29,6 +29,10 @@ class ConfigurationError(BedrockMistralError, ValueError):
     """Something the caller asked for is invalid; nothing was sent."""
 
 
+class CredentialsError(BedrockMistralError):
+    """No usable AWS credentials or region. Not a ValueError, so no framework mistakes it for bad input."""
+
+
 class UnknownModelError(ConfigurationError):
     """A model id outside the catalog, with no API named."""
 
@@ -83,7 +87,10 @@ class BedrockError(BedrockMistralError):
         self.request_id = request_id
 
 
-class ValidationError(BedrockError, ValueError):
+class ValidationError(BedrockError):
+    """Bedrock refused the request (400). Not a ValueError: frameworks that swallow ValueErrors (LlamaIndex's
+    response synthesizers) would otherwise hide a refusal from the service as an empty answer."""
+
     code = "ValidationException"
 
 

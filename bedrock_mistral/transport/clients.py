@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 
-from bedrock_mistral.errors import ConfigurationError
+from bedrock_mistral.errors import ConfigurationError, CredentialsError
 from bedrock_mistral.transport.redaction import protect, protect_credentials
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ class ClientSettings:
         session = _shared_session(self.profile_name) if shared else self.boto3_session
         region = self.region_name or session.region_name
         if region is None:
-            raise ConfigurationError(
+            raise CredentialsError(
                 "no AWS region: pass region_name, set AWS_REGION / AWS_DEFAULT_REGION, or configure a profile"
             )
         with _SESSIONS_LOCK if shared else _NO_LOCK:
@@ -164,7 +164,7 @@ class AsyncClientPool:
         if region is None:
             region = session.get_config_variable("region")
         if region is None:
-            raise ConfigurationError(
+            raise CredentialsError(
                 "no AWS region: pass region_name, set AWS_REGION / AWS_DEFAULT_REGION, or configure a profile"
             )
         return session.create_client(SERVICE, region_name=region, **kwargs, **keys)

@@ -12,7 +12,7 @@ from bedrock_mistral.errors import (
     BedrockConnectionError,
     BedrockMistralError,
     BedrockTimeoutError,
-    ConfigurationError,
+    CredentialsError,
     InvalidRequestError,
     error_for_code,
 )
@@ -36,19 +36,27 @@ def map_exception(exc: BaseException, partial_text: str | None = None) -> Bedroc
         )
     if isinstance(exc, (bce.ReadTimeoutError, bce.ConnectTimeoutError, asyncio.TimeoutError, TimeoutError)):
         return BedrockTimeoutError(f"Bedrock did not answer in time: {exc}", partial_text=partial_text)
-    if isinstance(exc, bce.NoCredentialsError):
-        return ConfigurationError(
+    if isinstance(exc, (bce.NoCredentialsError, bce.PartialCredentialsError)):
+        return CredentialsError(
             "no AWS credentials found: pass aws_access_key_id/aws_secret_access_key, a profile, or set the "
             "AWS_* environment variables"
         )
+    if isinstance(exc, bce.NoRegionError):
+        return CredentialsError(
+            "no AWS region: pass region_name, set AWS_REGION / AWS_DEFAULT_REGION, or configure a profile"
+        )
     if isinstance(exc, bce.ParamValidationError):
         return InvalidRequestError(f"boto3 rejected the request parameters: {exc}")
-    if isinstance(exc, (bce.HTTPClientError, bce.ResponseStreamingError, ConnectionError, OSError)):
+    if isinstance(
+        exc, (bce.ConnectionError, bce.HTTPClientError, bce.ResponseStreamingError, ConnectionError, OSError)
+    ):
         return BedrockConnectionError(f"connection to Bedrock failed: {exc}", partial_text=partial_text)
     if _is_aiohttp_error(exc):
         return BedrockConnectionError(f"connection to Bedrock failed: {exc!r}", partial_text=partial_text)
     if type(exc).__module__.startswith("urllib3"):
         return BedrockConnectionError(f"connection to Bedrock failed: {exc}", partial_text=partial_text)
+    if isinstance(exc, bce.BotoCoreError):
+        return BedrockMistralError(f"the AWS SDK failed: {exc}", partial_text=partial_text)
     raise exc
 
 

@@ -283,3 +283,35 @@ def test_async_streams_share_one_thread(bedrock: LocalBedrock) -> None:
     answers = asyncio.run(main())
     assert len(answers) == 40 and all(a.strip() for a in answers) and len(set(answers)) == 1
     assert peak < 10
+
+
+def test_unreachable_endpoint_is_a_typed_connection_error(tmp_path: Path) -> None:
+    client = BedrockClient(
+        M7B,
+        endpoint_url="http://127.0.0.1:9",
+        region_name="us-east-1",
+        aws_access_key_id="AKIDTEST",
+        aws_secret_access_key="secret",
+        max_retries=1,
+        retry_base_delay=0.01,
+        connect_timeout=1,
+    )
+    with pytest.raises(BedrockConnectionError) as info:
+        client.complete(CompletionRequest("hi"))
+    assert "127.0.0.1:9" in str(info.value)
+
+
+def test_missing_credentials_are_not_a_value_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """LlamaIndex's synthesizers swallow ValueErrors: a missing credential must not look like bad input."""
+    from bedrock_mistral.errors import CredentialsError
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    client = BedrockClient(M7B, region_name="us-east-1", endpoint_url="http://127.0.0.1:9", max_retries=0)
+    with pytest.raises(CredentialsError) as info:
+        client.complete(CompletionRequest("hi"))
+    assert not isinstance(info.value, ValueError)
+    assert "credentials" in str(info.value)
