@@ -33,7 +33,7 @@ class Endpoint:
     access_key: str
     secret_key: str
 
-    def client_kwargs(self) -> dict[str, str]:
+    def client_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for boto3, aiobotocore and most adapters."""
         return {
             "endpoint_url": self.url,

@@ -13,7 +13,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from benchmarks.emulator import Endpoint
 from benchmarks.settings import MISTRAL_LARGE_2
@@ -190,7 +190,7 @@ class _OurLangChain(Implementation):
     ours = True
     requires = ("langchain_bedrock_mistral",)
     async_path = "transport's aiobotocore client (native async)"
-    api: ClassVar[str]
+    api: ClassVar[Literal["invoke", "converse"]]
 
     def __init__(self, model: str, endpoint: Endpoint, max_tokens: int) -> None:
         super().__init__(model, endpoint, max_tokens)
@@ -216,7 +216,8 @@ class _OurLangChain(Implementation):
 class OursLangChainChat(_OurLangChain):
     key = "ours-langchain-chat"
     label = "ours: ChatBedrockMistral (invoke)"
-    wire = api = "invoke"
+    wire = "invoke"
+    api: ClassVar[Literal["invoke", "converse"]] = "invoke"
 
     def _build(self) -> Any:
         from langchain_bedrock_mistral import ChatBedrockMistral
@@ -242,13 +243,15 @@ class OursLangChainChat(_OurLangChain):
 class OursLangChainChatConverse(OursLangChainChat):
     key = "ours-langchain-chat-converse"
     label = "ours: ChatBedrockMistral (converse)"
-    wire = api = "converse"
+    wire = "converse"
+    api: ClassVar[Literal["invoke", "converse"]] = "converse"
 
 
 class OursLangChainLLM(_OurLangChain):
     key = "ours-langchain-llm"
     label = "ours: BedrockMistralLLM (invoke)"
-    wire = api = "invoke"
+    wire = "invoke"
+    api: ClassVar[Literal["invoke", "converse"]] = "invoke"
 
     def _build(self) -> Any:
         from langchain_bedrock_mistral import BedrockMistralLLM
@@ -297,7 +300,8 @@ class _LlamaIndexChat(Implementation):
 class OursLlamaIndex(_LlamaIndexChat):
     key = "ours-llamaindex"
     label = "ours: BedrockMistral, LlamaIndex (invoke)"
-    wire = api = "invoke"
+    wire = "invoke"
+    api: ClassVar[Literal["invoke", "converse"]] = "invoke"
     ours = True
     requires = ("llama_index_bedrock_mistral",)
     async_path = "transport's aiobotocore client (native async)"
@@ -319,7 +323,8 @@ class OursLlamaIndex(_LlamaIndexChat):
 class OursLlamaIndexConverse(OursLlamaIndex):
     key = "ours-llamaindex-converse"
     label = "ours: BedrockMistral, LlamaIndex (converse)"
-    wire = api = "converse"
+    wire = "converse"
+    api: ClassVar[Literal["invoke", "converse"]] = "converse"
 
 
 # --- the alternatives users would otherwise pick -------------------------------------------------------
@@ -368,7 +373,7 @@ class LangChainAwsChat(_LangChainAws):
         from langchain_aws import ChatBedrock
 
         self.llm = ChatBedrock(
-            model_id=model, model_kwargs={"max_tokens": max_tokens}, **endpoint.client_kwargs()
+            model=model, model_kwargs={"max_tokens": max_tokens}, **endpoint.client_kwargs()
         )
 
 
@@ -383,7 +388,7 @@ class LangChainAwsLLM(_LangChainAws):
         from langchain_aws import BedrockLLM
 
         self.llm = BedrockLLM(
-            model_id=model, model_kwargs={"max_tokens": max_tokens}, **endpoint.client_kwargs()
+            model=model, model_kwargs={"max_tokens": max_tokens}, **endpoint.client_kwargs()
         )
 
 

@@ -188,12 +188,12 @@ def _subtitle(rows: list[Row], settings: Settings) -> str:
     kind = first.scenario.split("/", 1)[0]
     model = first.extras.get("model")
     if kind == "invoke_overhead":
-        return f"{model_name(model)}: {settings.invoke_calls} calls per implementation, interleaved."
+        return f"{model_name(str(model))}: {settings.invoke_calls} calls per implementation, interleaved."
     if kind == "streaming":
-        return f"{model_name(model)}: one answer of {settings.stream_chunks} chunks, {settings.stream_runs} runs."
+        return f"{model_name(str(model))}: one answer of {settings.stream_chunks} chunks, {settings.stream_runs} runs."
     if kind == "async_concurrency":
         return (
-            f"{model_name(model)}: {settings.concurrency} concurrent streams of {settings.concurrency_tokens} "
+            f"{model_name(str(model))}: {settings.concurrency} concurrent streams of {settings.concurrency_tokens} "
             f"tokens at {settings.token_latency_ms:g} ms per token (ideal "
             f"{settings.concurrency_tokens * settings.token_latency_ms / 1000:.2f} s), {settings.concurrency_runs} runs."
         )
