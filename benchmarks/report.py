@@ -29,7 +29,34 @@ def run_meta(settings: Settings, command: str) -> dict[str, Any]:
         "implementation_python": sys.implementation.name,
         "mode": settings.mode,
         "command": command,
+        "versions": versions(),
     }
+
+
+VERSIONED = (
+    "bedrock-mistral",
+    "boto3",
+    "botocore",
+    "aiobotocore",
+    "langchain-core",
+    "langchain-aws",
+    "llama-index-core",
+    "llama-index-llms-bedrock-converse",
+    "aioboto3",
+)
+
+
+def versions() -> dict[str, str]:
+    """Installed versions of what is compared (absent packages left out)."""
+    from importlib import metadata
+
+    found: dict[str, str] = {}
+    for name in VERSIONED:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
 
 
 def load_average() -> float | None:
@@ -225,6 +252,7 @@ def write_markdown(
         + ", ".join(f"{name} {load}" for name, load in _scenario_loads(rows))
         + " (other work on the machine shows in wall times; client CPU times move much less)",
         f"- run: `{meta['command']}` (mode: {meta['mode']})",
+        "- versions: " + ", ".join(f"{name} {version}" for name, version in meta.get("versions", {}).items()),
         "- ratios compare with raw boto3 on the same Bedrock API (InvokeModel or Converse); async with aiobotocore",
         "",
     ]
