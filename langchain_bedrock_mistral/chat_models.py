@@ -165,7 +165,8 @@ class ChatBedrockMistral(BedrockMistralBase, BaseChatModel):
     @staticmethod
     def _last(assembler: convert.ChunkAssembler) -> ChatGenerationChunk:
         final = assembler.final()
-        info = {"finish_reason": assembler.stop_reason, "stop_reason": assembler.raw_stop_reason}
+        end = assembler.summary
+        info = {"finish_reason": end.stop_reason, "stop_reason": end.raw_stop_reason}
         return ChatGenerationChunk(message=final, generation_info=info)
 
     # --- tools and structured output -------------------------------------------------------------

@@ -13,8 +13,9 @@ from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackMana
 from langchain_core.language_models import BaseLLM, LangSmithParams
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 
+from bedrock_mistral.stream_summary import StreamSummary
 from bedrock_mistral.transport import BedrockClient
-from bedrock_mistral.types import ChatResponse, CompletionRequest, Metrics, StopReason, StreamDelta, Usage
+from bedrock_mistral.types import ChatResponse, CompletionRequest, StreamDelta
 from langchain_bedrock_mistral import messages as convert
 from langchain_bedrock_mistral._client import CALL_PARAMS, BedrockMistralBase, check_call_kwargs
 
@@ -37,23 +38,15 @@ def _info(response: ChatResponse | None, deltas: _StreamInfo | None = None) -> d
     return info
 
 
-class _StreamInfo:
-    """What the end of a stream reports, gathered from whichever deltas carried it."""
+class _StreamInfo(StreamSummary):
+    """The end-of-stream summary, plus the model id `generation_info` names."""
 
     def __init__(self, model_id: str) -> None:
+        super().__init__()
         self.model_id = model_id
-        self.stop_reason: StopReason | None = None
-        self.raw_stop_reason: str | None = None
-        self.usage: Usage | None = None
-        self.metrics: Metrics | None = None
 
     def feed(self, delta: StreamDelta) -> GenerationChunk | None:
-        if delta.stop_reason is not None:
-            self.stop_reason, self.raw_stop_reason = delta.stop_reason, delta.raw_stop_reason
-        if delta.usage is not None and self.usage is None:
-            self.usage = delta.usage
-        if delta.metrics is not None:
-            self.metrics = delta.metrics
+        self.observe(delta)
         return GenerationChunk(text=delta.text) if delta.text else None
 
     def final(self) -> GenerationChunk:

@@ -25,6 +25,7 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 
 from bedrock_mistral.errors import InvalidRequestError
+from bedrock_mistral.stream_summary import StreamSummary
 from bedrock_mistral.types import (
     ChatResponse,
     ContentPart,
@@ -313,18 +314,10 @@ class ChunkAssembler:
     def __init__(self, model_name: str, api: str) -> None:
         self.model_name = model_name
         self.api = api
-        self.stop_reason: StopReason | None = None
-        self.raw_stop_reason: str | None = None
-        self.usage: Usage | None = None
-        self.metrics: Metrics | None = None
+        self.summary = StreamSummary()
 
     def feed(self, delta: StreamDelta) -> AIMessageChunk | None:
-        if delta.stop_reason is not None:
-            self.stop_reason, self.raw_stop_reason = delta.stop_reason, delta.raw_stop_reason
-        if delta.usage is not None and self.usage is None:
-            self.usage = delta.usage
-        if delta.metrics is not None:
-            self.metrics = delta.metrics
+        self.summary.observe(delta)
         if delta.tool_call is not None:
             call = delta.tool_call
             return tool_chunk(call.index, call.id, call.name, call.arguments)
@@ -333,11 +326,12 @@ class ChunkAssembler:
         return None
 
     def final(self) -> AIMessageChunk:
+        end = self.summary
         return AIMessageChunk(
             content="",
-            usage_metadata=usage_metadata(self.usage) if self.usage else None,
+            usage_metadata=usage_metadata(end.usage) if end.usage else None,
             response_metadata=response_metadata(
-                self.model_name, self.stop_reason, self.raw_stop_reason, self.metrics, self.api
+                self.model_name, end.stop_reason, end.raw_stop_reason, end.metrics, self.api
             ),
             chunk_position="last",
         )

@@ -217,21 +217,5 @@ class ChatStreamDecoder(StreamDecoder):
             self.tool_count += 1
         raw = _raw_stop(choice)
         usage, metrics = usage_from_invocation_metrics(event.get("amazon-bedrock-invocationMetrics"))
-        if raw is not None:
-            self.finished = True
-            tail = self._flush()
-            if tail:
-                deltas.append(StreamDelta(text=tail))
-            deltas.append(
-                StreamDelta(
-                    stop_reason="stop" if self.stopped_by_sequence else normalize_stop_reason(raw),
-                    raw_stop_reason=raw,
-                    usage=None if self.usage_sent else usage,
-                    metrics=metrics,
-                )
-            )
-            self.usage_sent = self.usage_sent or usage is not None
-        elif usage is not None and not self.usage_sent:
-            self.usage_sent = True
-            deltas.append(StreamDelta(usage=usage, metrics=metrics))
+        deltas.extend(self._ending(raw, normalize_stop_reason(raw), usage, metrics))
         return deltas

@@ -7,7 +7,7 @@ from typing import Any
 
 from bedrock_mistral.codecs.common import StopScanner
 from bedrock_mistral.errors import StreamIncompleteError
-from bedrock_mistral.types import StreamDelta
+from bedrock_mistral.types import Metrics, StopReason, StreamDelta, Usage
 
 
 class StreamDecoder:
@@ -43,6 +43,33 @@ class StreamDecoder:
 
     def feed(self, event: Mapping[str, Any]) -> list[StreamDelta]:
         raise NotImplementedError
+
+    def _ending(
+        self, raw: str | None, stop_reason: StopReason | None, usage: Usage | None, metrics: Metrics | None
+    ) -> list[StreamDelta]:
+        """The InvokeModel stream's end: a chunk with a stop reason closes the stream (held-back text
+        first), and the invocation metrics give the usage, reported once."""
+        deltas: list[StreamDelta] = []
+        if raw is not None:
+            self.finished = True
+            tail = self._flush()
+            if tail:
+                deltas.append(StreamDelta(text=tail))
+            if self.stopped_by_sequence:
+                stop_reason = "stop"
+            deltas.append(
+                StreamDelta(
+                    stop_reason=stop_reason,
+                    raw_stop_reason=raw,
+                    usage=None if self.usage_sent else usage,
+                    metrics=metrics,
+                )
+            )
+            self.usage_sent = self.usage_sent or usage is not None
+        elif usage is not None and not self.usage_sent:
+            self.usage_sent = True
+            deltas.append(StreamDelta(usage=usage, metrics=metrics))
+        return deltas
 
     def finish(self) -> list[StreamDelta]:
         """Called when the stream ends; raises if the final chunk never came."""

@@ -169,6 +169,17 @@ class BedrockClient:
                 kwargs["trace"] = encoded.guardrail.trace.upper()
         return kwargs
 
+    def _retry_delay(self, exc: Exception, attempt: int, operation: str) -> float:
+        """The wait before the next attempt; raises the typed error when the failure is final."""
+        if not isinstance(exc, mapped_types()):
+            raise exc
+        error = map_exception(exc)
+        if not self.retry.should_retry(error, attempt):
+            raise error
+        delay = self.retry.delay(attempt)
+        logger.info("bedrock %s retry in %.2fs after %s", operation, delay, type(error).__name__)
+        return delay
+
     def _with_retries(self, call: Any, operation: str) -> Any:
         attempt = 0
         while True:
@@ -176,13 +187,7 @@ class BedrockClient:
             try:
                 return call()
             except Exception as exc:
-                if not isinstance(exc, mapped_types()):
-                    raise
-                error = map_exception(exc)
-            if not self.retry.should_retry(error, attempt):
-                raise error
-            delay = self.retry.delay(attempt)
-            logger.info("bedrock %s retry in %.2fs after %s", operation, delay, type(error).__name__)
+                delay = self._retry_delay(exc, attempt, operation)
             time.sleep(delay)
             attempt += 1
 
@@ -259,13 +264,7 @@ class BedrockClient:
             try:
                 return await call()
             except Exception as exc:
-                if not isinstance(exc, mapped_types()):
-                    raise
-                error = map_exception(exc)
-            if not self.retry.should_retry(error, attempt):
-                raise error
-            delay = self.retry.delay(attempt)
-            logger.info("bedrock %s retry in %.2fs after %s", operation, delay, type(error).__name__)
+                delay = self._retry_delay(exc, attempt, operation)
             await asyncio.sleep(delay)
             attempt += 1
 
