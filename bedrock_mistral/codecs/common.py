@@ -47,6 +47,9 @@ def to_int(value: Any) -> int | None:
 
 def _header(headers: Mapping[str, Any], name: str) -> Any:
     lowered = name.lower()
+    value = headers.get(lowered)  # botocore's HTTP headers come lower-cased: no scan needed
+    if value is not None:
+        return value
     for key, value in headers.items():
         if key.lower() == lowered:
             return value

@@ -31,6 +31,7 @@ from bedrock_mistral.types import (
 from bedrock_mistral.validation import validate_chat_request, validate_params
 
 logger = logging.getLogger("bedrock_mistral")
+_NO_PARAMS = InferenceParams()
 
 
 class BedrockClient:
@@ -95,6 +96,8 @@ class BedrockClient:
     def _request_defaults(self, request: ChatRequest) -> ChatRequest:
         from dataclasses import replace
 
+        if self.params == _NO_PARAMS and self.guardrail is None and not self.additional_model_request_fields:
+            return request
         return replace(
             request,
             params=codecs.with_defaults(request.params, self.params),
@@ -156,12 +159,8 @@ class BedrockClient:
     def _kwargs(self, encoded: Encoded) -> dict[str, Any]:
         if encoded.api == "converse":
             return {"modelId": self.model_id, **encoded.payload}
-        kwargs: dict[str, Any] = {
-            "modelId": self.model_id,
-            "body": encoded.body_bytes(),
-            "contentType": "application/json",
-            "accept": "application/json",
-        }
+        # contentType and accept are left to Bedrock's default, application/json (as the AWS examples do).
+        kwargs: dict[str, Any] = {"modelId": self.model_id, "body": encoded.body_bytes()}
         if encoded.guardrail is not None:
             kwargs["guardrailIdentifier"] = encoded.guardrail.identifier
             kwargs["guardrailVersion"] = encoded.guardrail.version

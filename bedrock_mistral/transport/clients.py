@@ -74,17 +74,16 @@ class ClientSettings:
                 raise ConfigurationError(f"{name} must be a positive number of seconds, got {value!r}")
 
     def botocore_config(self) -> Config:
-        """Our retry loop governs attempts, so botocore's own retries are off."""
-        ours = Config(
+        """The user's Config wins for everything (pool size, proxies, user agent...) except what the
+        transport owns: retries (our loop governs attempts) and the timeouts given to it explicitly."""
+        defaults = Config(max_pool_connections=self.max_pool_connections)
+        owned = Config(
             retries={"total_max_attempts": 1, "mode": "standard"},
-            max_pool_connections=self.max_pool_connections,
             **({"connect_timeout": self.connect_timeout} if self.connect_timeout is not None else {}),
             **({"read_timeout": self.read_timeout} if self.read_timeout is not None else {}),
         )
-        if self.config is None:
-            return ours
-        merged = self.config.merge(ours)
-        return merged
+        base = defaults if self.config is None else defaults.merge(self.config)
+        return base.merge(owned)
 
     def _explicit_keys(self) -> dict[str, Any]:
         if self.aws_access_key_id is None:
