@@ -12,6 +12,7 @@ import re
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,11 +83,15 @@ class RecordedRequest:
     access_key: str | None = None
 
 
+MAX_RECORDED_REQUESTS = 10_000
+"""Requests kept for inspection: a long-running `serve` must not grow without bound (~3 KB each)."""
+
+
 @dataclass
 class RequestLog:
-    """Thread-safe list of received requests."""
+    """Thread-safe record of the most recent requests received."""
 
-    _items: list[RecordedRequest] = field(default_factory=list)
+    _items: deque[RecordedRequest] = field(default_factory=lambda: deque(maxlen=MAX_RECORDED_REQUESTS))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, item: RecordedRequest) -> None:
@@ -206,7 +211,7 @@ class BedrockApp:
                 ("X-Amzn-Bedrock-Input-Token-Count", str(exchange.input_tokens)),
             ]
             return HttpResponse(200, headers, wire.response_body(exchange, reason))
-        frames = wire.stream(self._deltas(conversation), exchange)
+        frames = wire.stream(self._deltas(conversation, plan), exchange)
         headers = [
             ("Content-Type", EVENTSTREAM),
             ("x-amzn-RequestId", request_id),
@@ -230,7 +235,7 @@ class BedrockApp:
             reason = self._complete(exchange, plan)
             headers = [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id)]
             return HttpResponse(200, headers, converse.response_body(exchange, reason))
-        frames = converse.stream(self._deltas(conversation), exchange)
+        frames = converse.stream(self._deltas(conversation, plan), exchange)
         return self._stream_response(
             [("Content-Type", EVENTSTREAM), ("x-amzn-RequestId", request_id)], frames, plan
         )
@@ -254,11 +259,14 @@ class BedrockApp:
             time.sleep(plan.per_token_ms * exchange.output_tokens / 1000)
         return reply.stop_reason
 
-    def _deltas(self, conversation: Conversation) -> Iterator[Delta]:
-        """The engine's stream, started now so that a failure to start is an HTTP error, not a frame."""
+    def _deltas(self, conversation: Conversation, plan: Plan) -> Iterator[Delta]:
+        """The engine's stream, started now so that a failure to start is an HTTP error, not a frame.
+        Per-token latency is spent before each delta that carries text or tool calls, not per frame:
+        frames such as messageStart or metadata cost a model no generation time."""
         deltas = iter(self.engine.stream(conversation))
         first = next(deltas, Delta(stop_reason="stop"))
-        return itertools.chain([first], deltas)
+        stream = itertools.chain([first], deltas)
+        return _paced(stream, plan.per_token_ms) if plan.per_token_ms else stream
 
     def _stream_response(
         self, headers: list[tuple[str, str]], frames: Iterator[bytes], plan: Plan
@@ -268,8 +276,15 @@ class BedrockApp:
         return HttpResponse(200, headers, stream=_with_faults(frames, plan))
 
 
+def _paced(deltas: Iterator[Delta], per_token_ms: float) -> Iterator[Delta]:
+    for delta in deltas:
+        if delta.text or delta.tool_calls:
+            time.sleep(per_token_ms / 1000)
+        yield delta
+
+
 def _with_faults(frames: Iterator[bytes], plan: Plan) -> Iterator[bytes]:
-    """Frames with per-chunk latency, an injected exception or a dropped connection, and engine errors as frames."""
+    """Frames with an injected exception or a dropped connection, and engine errors as frames."""
     sent = 0
     try:
         for frame in frames:
@@ -277,8 +292,6 @@ def _with_faults(frames: Iterator[bytes], plan: Plan) -> Iterator[bytes]:
                 break
             if plan.drop is not None and sent >= plan.drop.after_chunks:
                 break
-            if plan.per_token_ms:
-                time.sleep(plan.per_token_ms / 1000)
             yield frame
             sent += 1
     except ServiceError as error:

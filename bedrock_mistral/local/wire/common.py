@@ -40,24 +40,39 @@ class Exchange:
     started: float = field(default_factory=time.perf_counter)
     first_byte: float | None = None
     input_tokens: int = 0
-    output_tokens: int = 0
-    text: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
+    _pieces: list[str] = field(default_factory=list)
+    _text: str | None = ""
+    _reported_output: int | None = None
 
     def __post_init__(self) -> None:
         self.input_tokens = max(1, tokens.count(self.conversation.all_text()))
 
     def absorb(self, delta: Delta) -> None:
-        """Account for one delta (text and calls so far, token counts, first-byte time)."""
+        """Account for one delta. Text is joined and counted only when an answer needs it, so a long
+        stream costs the same per frame at its end as at its start."""
         if self.first_byte is None:
             self.first_byte = time.perf_counter()
-        self.text += delta.text
+        if delta.text:
+            self._pieces.append(delta.text)
+            self._text = None
         self.tool_calls.extend(delta.tool_calls)
-        self.output_tokens = tokens.count(self.text) + tool_call_tokens(self.tool_calls)
         if delta.input_tokens is not None:
             self.input_tokens = delta.input_tokens
         if delta.output_tokens is not None:
-            self.output_tokens = delta.output_tokens
+            self._reported_output = delta.output_tokens
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = "".join(self._pieces)
+        return self._text
+
+    @property
+    def output_tokens(self) -> int:
+        if self._reported_output is not None:
+            return self._reported_output
+        return tokens.count(self.text) + tool_call_tokens(self.tool_calls)
 
     def latency_ms(self) -> int:
         return int((time.perf_counter() - self.started) * 1000)
