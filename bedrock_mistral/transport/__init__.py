@@ -11,7 +11,8 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from dataclasses import replace
+from typing import Any, TypeVar
 
 from bedrock_mistral import catalog, codecs
 from bedrock_mistral.catalog import Api, ModelSpec
@@ -32,6 +33,7 @@ from bedrock_mistral.validation import validate_chat_request, validate_params
 
 logger = logging.getLogger("bedrock_mistral")
 _NO_PARAMS = InferenceParams()
+_Request = TypeVar("_Request", ChatRequest, CompletionRequest)
 
 
 class BedrockClient:
@@ -93,9 +95,8 @@ class BedrockClient:
 
     # --- preparing requests (pure) -----------------------------------------------------------------
 
-    def _request_defaults(self, request: ChatRequest) -> ChatRequest:
-        from dataclasses import replace
-
+    def _request_defaults(self, request: _Request) -> _Request:
+        """Per-call settings over the client's configured ones."""
         if self.params == _NO_PARAMS and self.guardrail is None and not self.additional_model_request_fields:
             return request
         return replace(
@@ -116,15 +117,8 @@ class BedrockClient:
         return encoded
 
     def prepare_completion(self, request: CompletionRequest) -> Encoded:
-        from dataclasses import replace
-
-        request = replace(
-            request,
-            params=codecs.with_defaults(request.params, self.params),
-            guardrail=request.guardrail or self.guardrail,
-            additional_model_request_fields=request.additional_model_request_fields
-            or self.additional_model_request_fields,
-        )
+        """Validate and encode a raw prompt; raises before anything is sent."""
+        request = self._request_defaults(request)
         validate_params(self.spec, request.params, self.api, self.spec.completion_body_format())
         encoded = codecs.encode_completion(self.spec, self.api, request)
         if self.check_context_window:
