@@ -56,7 +56,7 @@ class BedrockMistralBase(BaseModel):
     client: Any = Field(default=None, exclude=True, repr=False)
     """An existing boto3 `bedrock-runtime` client to use instead of building one."""
     config: Any = Field(default=None, exclude=True)
-    """A botocore `Config` merged under the transport's own settings."""
+    """A botocore `Config` (pool size, proxies, user agent...); retries and `timeout` stay the transport's."""
 
     temperature: float | None = None
     max_tokens: int | None = None
