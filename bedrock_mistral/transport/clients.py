@@ -178,25 +178,12 @@ class AsyncClientPool:
             entry = self._clients.get(loop)
             if entry is None:
                 session = await _warm_aio_session(self.settings.profile_name)
-                holder = self._hold(loop, session)
+                protect(self.settings.aws_secret_access_key, self.settings.aws_session_token)
+                holder = _hold(self._creator(session))
                 client = await holder.__anext__()
                 entry = (holder, client)
                 self._clients[loop] = entry
         return entry[1]
-
-    async def _hold(self, loop: asyncio.AbstractEventLoop, session: Any) -> AsyncIterator[Any]:
-        protect(self.settings.aws_secret_access_key, self.settings.aws_session_token)
-        async with self._creator(session) as client:
-            credentials = getattr(client._request_signer, "_credentials", None)
-            if credentials is not None:
-                frozen = credentials.get_frozen_credentials()
-                protect_credentials(await frozen if asyncio.iscoroutine(frozen) else frozen)
-            try:
-                yield client
-            finally:
-                entry = self._clients.get(loop)
-                if entry is not None and entry[1] is client:
-                    del self._clients[loop]
 
     async def aclose(self) -> None:
         """Close the client of the running loop now (otherwise it closes with the loop)."""
@@ -204,6 +191,18 @@ class AsyncClientPool:
         entry = self._clients.pop(loop, None)
         if entry is not None:
             await entry[0].aclose()
+
+
+async def _hold(context: Any) -> AsyncIterator[Any]:
+    """Keeps one aiobotocore client open until the generator is closed: by `aclose()`, by the loop's
+    shutdown, or by garbage collection of its pool, which hands it to the loop to close. It references
+    nothing but the client, so dropping a pool frees it at once (no reference cycle to wait for)."""
+    async with context as client:
+        credentials = getattr(client._request_signer, "_credentials", None)
+        if credentials is not None:
+            frozen = credentials.get_frozen_credentials()
+            protect_credentials(await frozen if asyncio.iscoroutine(frozen) else frozen)
+        yield client
 
 
 _AIO_SESSIONS: dict[tuple[Any, ...], Any] = {}

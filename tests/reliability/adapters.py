@@ -122,6 +122,8 @@ def close_all() -> None:
     if _LOOP:
         for instance in _CACHE.values():
             _LOOP[0].run_until_complete(transport_of(instance).aclose())
+        # Any other transport's async client on this loop closes with its holder generator.
+        _LOOP[0].run_until_complete(_LOOP[0].shutdown_asyncgens())
         _LOOP.pop().close()
     _CACHE.clear()
 
