@@ -30,6 +30,7 @@ from llama_index.core.base.llms.types import (
 from llama_index.core.base.llms.types import ChatResponse as LIChatResponse
 from llama_index.core.bridge.pydantic import BaseModel
 
+from bedrock_mistral.codecs.common import parse_arguments
 from bedrock_mistral.errors import UnsupportedFeatureError
 from bedrock_mistral.prompt import render_prompt
 from bedrock_mistral.types import (
@@ -116,22 +117,6 @@ def _content(parts: list[ContentPart]) -> str | list[ContentPart]:
     return parts
 
 
-def _arguments(value: Any) -> tuple[dict[str, Any], str | None, str | None]:
-    """Tool arguments as (object, raw text, problem), never raising: bad JSON is sent back as it came."""
-    if isinstance(value, Mapping):
-        return dict(value), None, None
-    if value is None or value == "":
-        return {}, None, None
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
-    try:
-        parsed = json.loads(text)
-    except ValueError as exc:
-        return {}, text, f"arguments are not valid JSON: {exc}"
-    if not isinstance(parsed, dict):
-        return {}, text, f"arguments must be a JSON object, got {type(parsed).__name__}"
-    return parsed, text, None
-
-
 def _call_from_dict(raw: Mapping[str, Any]) -> ToolCall | None:
     """OpenAI/Mistral style `{"id", "function": {"name", "arguments"}}` or flat `{"id", "name", "input"}`."""
     function = raw.get("function")
@@ -144,7 +129,7 @@ def _call_from_dict(raw: Mapping[str, Any]) -> ToolCall | None:
         (source[k] for k in ("arguments", "input", "tool_kwargs", "args") if k in source),
         raw.get("tool_kwargs", raw.get("input")),
     )
-    arguments, raw_text, problem = _arguments(value)
+    arguments, raw_text, problem = parse_arguments(value)
     return ToolCall(str(call_id), str(name), arguments, raw_text, problem)
 
 
@@ -153,7 +138,7 @@ def tool_calls_of(message: ChatMessage) -> tuple[ToolCall, ...]:
     calls = []
     for block in message.blocks:
         if isinstance(block, ToolCallBlock):
-            arguments, raw_text, problem = _arguments(block.tool_kwargs)
+            arguments, raw_text, problem = parse_arguments(block.tool_kwargs)
             calls.append(ToolCall(block.tool_call_id or "", block.tool_name, arguments, raw_text, problem))
     if calls:
         return tuple(calls)
