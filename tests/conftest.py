@@ -3,9 +3,28 @@ every time, and a failure found once is found again."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
     "repeatable", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile("repeatable")
+
+AWS_ENV = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_BEARER_TOKEN_BEDROCK",
+)
+
+
+@pytest.fixture
+def hermetic_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's AWS variables must not leak into construction, serialization or requests."""
+    for name in AWS_ENV:
+        monkeypatch.delenv(name, raising=False)

@@ -9,26 +9,13 @@ import pytest
 
 from bedrock_mistral.local import LocalBedrock
 
-AWS_ENV = (
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_BEARER_TOKEN_BEDROCK",
-)
-
 LARGE = "mistral.mistral-large-2407-v1:0"
 SEVEN_B = "mistral.mistral-7b-instruct-v0:2"
 
 
 @pytest.fixture(autouse=True)
-def _hermetic_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's AWS variables must not leak into construction, serialization or requests."""
-    for name in AWS_ENV:
-        monkeypatch.delenv(name, raising=False)
+def _hermetic_aws_env(hermetic_aws_env: None) -> None:
+    """Every test here runs without the developer's AWS variables (see tests/conftest.py)."""
 
 
 def connection(bedrock: LocalBedrock) -> dict[str, Any]:

@@ -9,22 +9,10 @@ import pytest
 from bedrock_mistral.local import LocalBedrock
 from tests.reliability.adapters import close_all
 
-AWS_ENV = (
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_BEARER_TOKEN_BEDROCK",
-)
-
 
 @pytest.fixture(autouse=True)
-def _hermetic_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in AWS_ENV:
-        monkeypatch.delenv(name, raising=False)
+def _hermetic_aws_env(hermetic_aws_env: None) -> None:
+    """Every test here runs without the developer's AWS variables (see tests/conftest.py)."""
 
 
 @pytest.fixture(scope="session")

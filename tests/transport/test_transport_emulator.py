@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,17 +44,10 @@ WEATHER = ToolSpec(
 )
 
 
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[LocalBedrock]:
-    with LocalBedrock() as bedrock:
-        yield bedrock
-
-
 @pytest.fixture
-def bedrock(emulator: LocalBedrock) -> Iterator[LocalBedrock]:
-    emulator.clear()
-    yield emulator
-    emulator.clear()
+def bedrock(local_bedrock: LocalBedrock) -> LocalBedrock:
+    """The package's own pytest fixture: a session emulator, cleared around each test."""
+    return local_bedrock
 
 
 def make(bedrock: LocalBedrock, model: str = LARGE2, **kwargs: Any) -> BedrockClient:
