@@ -17,6 +17,7 @@ from bedrock_mistral.local.conversation import (
 from bedrock_mistral.local.emulator import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, LocalBedrock
 from bedrock_mistral.local.engines.base import Engine
 from bedrock_mistral.local.faults import Fault, Faults
+from bedrock_mistral.local.scripts import Matcher, Script, ScriptedReply, ScriptedRequest
 
 __all__ = [
     "DEFAULT_ACCESS_KEY_ID",
@@ -27,8 +28,12 @@ __all__ = [
     "Fault",
     "Faults",
     "LocalBedrock",
+    "Matcher",
     "RecordedRequest",
     "Reply",
+    "Script",
+    "ScriptedReply",
+    "ScriptedRequest",
     "ToolCall",
     "ToolResult",
     "ToolSpec",

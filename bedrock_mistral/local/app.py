@@ -25,6 +25,7 @@ from bedrock_mistral.local.auth import Authenticator, SignedRequest
 from bedrock_mistral.local.conversation import Conversation, Delta
 from bedrock_mistral.local.engines.base import Engine
 from bedrock_mistral.local.faults import Faults, Plan
+from bedrock_mistral.local.scripts import Script
 from bedrock_mistral.local.service_errors import INVALID_MODEL, ServiceError, malformed
 from bedrock_mistral.local.wire import chat_completion, converse, text_completion
 from bedrock_mistral.local.wire.common import Exchange
@@ -126,11 +127,18 @@ class BedrockApp:
     """Handles requests; shared by all connection threads (all state is behind locks)."""
 
     def __init__(
-        self, engine: Engine, authenticator: Authenticator, faults: Faults, *, max_body_bytes: int
+        self,
+        engine: Engine,
+        authenticator: Authenticator,
+        faults: Faults,
+        *,
+        max_body_bytes: int,
+        script: Script | None = None,
     ) -> None:
         self.engine = engine
         self.authenticator = authenticator
         self.faults = faults
+        self.script = script or Script()
         self.max_body_bytes = max_body_bytes
         self.log = RequestLog()
 
@@ -201,8 +209,9 @@ class BedrockApp:
         wire: Any = chat_completion if chat else text_completion
         conversation = wire.parse(body, spec, model_id)
         exchange = self._exchange(request_id, model_id, spec, conversation)
+        engine = self._engine_for(operation, exchange)
         if operation == "InvokeModel":
-            reason = self._complete(exchange, plan)
+            reason = self._complete(engine, exchange, plan)
             headers = [
                 ("Content-Type", "application/json"),
                 ("x-amzn-RequestId", request_id),
@@ -211,7 +220,7 @@ class BedrockApp:
                 ("X-Amzn-Bedrock-Input-Token-Count", str(exchange.input_tokens)),
             ]
             return HttpResponse(200, headers, wire.response_body(exchange, reason))
-        frames = wire.stream(self._deltas(conversation, plan), exchange)
+        frames = wire.stream(self._deltas(engine, conversation, plan), exchange)
         headers = [
             ("Content-Type", EVENTSTREAM),
             ("x-amzn-RequestId", request_id),
@@ -231,11 +240,12 @@ class BedrockApp:
         streaming = operation == "ConverseStream"
         conversation = converse.parse(body, spec, model_id, streaming=streaming)
         exchange = self._exchange(request_id, model_id, spec, conversation)
+        engine = self._engine_for(operation, exchange)
         if not streaming:
-            reason = self._complete(exchange, plan)
+            reason = self._complete(engine, exchange, plan)
             headers = [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id)]
             return HttpResponse(200, headers, converse.response_body(exchange, reason))
-        frames = converse.stream(self._deltas(conversation, plan), exchange)
+        frames = converse.stream(self._deltas(engine, conversation, plan), exchange)
         return self._stream_response(
             [("Content-Type", EVENTSTREAM), ("x-amzn-RequestId", request_id)], frames, plan
         )
@@ -248,22 +258,42 @@ class BedrockApp:
         validation.check_context(exchange.input_tokens, spec)
         return exchange
 
-    def _complete(self, exchange: Exchange, plan: Plan) -> str:
+    def _engine_for(self, operation: str, exchange: Exchange) -> Engine:
+        """A scripted reply when one matches the request, else the emulator's engine."""
+        scripted = self.script.engine_for(
+            operation,
+            exchange.model_id,
+            exchange.spec.model_id,
+            exchange.conversation,
+            exchange.request_id,
+        )
+        return scripted if scripted is not None else self.engine
+
+    @staticmethod
+    def _complete(engine: Engine, exchange: Exchange, plan: Plan) -> str:
         if plan.first_byte_ms:
             time.sleep(plan.first_byte_ms / 1000)
-        reply = self.engine.reply(exchange.conversation)
+        reply = engine.reply(exchange.conversation)
         exchange.absorb(
-            Delta(reply.text, reply.tool_calls, reply.stop_reason, reply.input_tokens, reply.output_tokens)
+            Delta(
+                reply.text,
+                reply.tool_calls,
+                reply.stop_reason,
+                reply.input_tokens,
+                reply.output_tokens,
+                reply.reasoning,
+            )
         )
         if plan.per_token_ms:
             time.sleep(plan.per_token_ms * exchange.output_tokens / 1000)
         return reply.stop_reason
 
-    def _deltas(self, conversation: Conversation, plan: Plan) -> Iterator[Delta]:
+    @staticmethod
+    def _deltas(engine: Engine, conversation: Conversation, plan: Plan) -> Iterator[Delta]:
         """The engine's stream, started now so that a failure to start is an HTTP error, not a frame.
         Per-token latency is spent before each delta that carries text or tool calls, not per frame:
         frames such as messageStart or metadata cost a model no generation time."""
-        deltas = iter(self.engine.stream(conversation))
+        deltas = iter(engine.stream(conversation))
         first = next(deltas, Delta(stop_reason="stop"))
         stream = itertools.chain([first], deltas)
         return _paced(stream, plan.per_token_ms) if plan.per_token_ms else stream

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 Role = Literal["user", "assistant"]
 ToolChoice = Literal["auto", "any", "none", "tool"]
-StopReason = Literal["stop", "length", "tool_calls", "stop_sequence"]
+StopReason = Literal["stop", "length", "tool_calls", "stop_sequence", "guardrail_intervened", "content_filtered"]
 
 
 @dataclass
@@ -98,13 +98,15 @@ class Conversation:
 
 @dataclass
 class Reply:
-    """A complete answer: text or tool calls, why it stopped, and token counts when the engine knows them."""
+    """A complete answer: text or tool calls, why it stopped, and token counts when the engine knows them.
+    `reasoning` is a reasoning model's thinking, sent before the answer (Converse `reasoningContent`)."""
 
     text: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
     stop_reason: StopReason = "stop"
     input_tokens: int | None = None
     output_tokens: int | None = None
+    reasoning: str = ""
 
 
 @dataclass
@@ -116,3 +118,4 @@ class Delta:
     stop_reason: StopReason | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
+    reasoning: str = ""

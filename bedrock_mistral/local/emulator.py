@@ -11,6 +11,7 @@ from bedrock_mistral.local.app import BedrockApp, RecordedRequest, error_respons
 from bedrock_mistral.local.auth import Authenticator, AuthMode
 from bedrock_mistral.local.engines.base import Engine
 from bedrock_mistral.local.faults import Faults
+from bedrock_mistral.local.scripts import Script
 from bedrock_mistral.local.server import HttpServer
 from bedrock_mistral.local.validation import DEFAULT_MAX_BODY_BYTES
 
@@ -60,7 +61,9 @@ class LocalBedrock:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         upstream_url: str | None = None,
         upstream_model: str | None = None,
+        strict: bool = False,
     ) -> None:
+        """`strict`: a request no scripted reply matches fails instead of reaching the engine."""
         self.host = host
         self.port = port
         self.region_name = region_name
@@ -68,9 +71,15 @@ class LocalBedrock:
         self.aws_secret_access_key = aws_secret_access_key
         keys = {aws_access_key_id: aws_secret_access_key, **(credentials or {})}
         self.faults = Faults()
+        self.script = Script(strict=strict)
+        """Scripted replies: `script.reply(...)`, `script.when(...).reply(...)`; see `scripts.py`."""
         self.engine = make_engine(engine, upstream_url, upstream_model)
         self._app = BedrockApp(
-            self.engine, Authenticator(auth, keys), self.faults, max_body_bytes=max_body_bytes
+            self.engine,
+            Authenticator(auth, keys),
+            self.faults,
+            max_body_bytes=max_body_bytes,
+            script=self.script,
         )
         self.auth = auth
         self.max_body_bytes = max_body_bytes
@@ -147,9 +156,10 @@ class LocalBedrock:
         return self._app.log.snapshot()
 
     def clear(self) -> None:
-        """Forget received requests and remove all faults."""
+        """Forget received requests, remove all faults and scripted replies."""
         self._app.log.clear()
         self.faults.clear()
+        self.script.clear()
 
     def __repr__(self) -> str:
         where = self.endpoint_url if self._server else "stopped"

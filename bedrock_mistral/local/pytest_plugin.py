@@ -5,13 +5,26 @@ Registered through the `pytest11` entry point, so installing the package makes t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
     from bedrock_mistral.local.emulator import LocalBedrock
+
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Remember whether the test body failed, so teardown does not add unused-script noise to a failure."""
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -24,8 +37,17 @@ def local_bedrock_session() -> Iterator[LocalBedrock]:
 
 
 @pytest.fixture
-def local_bedrock(local_bedrock_session: LocalBedrock) -> Iterator[LocalBedrock]:
-    """The session emulator with no faults and no recorded requests, cleaned again after the test."""
+def local_bedrock(
+    request: pytest.FixtureRequest, local_bedrock_session: LocalBedrock
+) -> Iterator[LocalBedrock]:
+    """The session emulator with no faults, scripts or recorded requests, cleaned again after the test.
+
+    At teardown, scripted replies the test never used fail it (like `responses`' assert_all_requests_are_fired).
+    """
     local_bedrock_session.clear()
-    yield local_bedrock_session
-    local_bedrock_session.clear()
+    try:
+        yield local_bedrock_session
+        if not request.node.stash.get(_CALL_FAILED, False):
+            local_bedrock_session.script.assert_all_used()
+    finally:
+        local_bedrock_session.clear()

@@ -167,6 +167,11 @@ def test_testing_your_app_with_the_fixture() -> None:
     assert re.search(r"\b5 passed\b", out), out
 
 
+def test_scripted_replies_in_a_langchain_and_a_llama_index_app() -> None:
+    out = run_example("test_scripted_replies.py").stdout
+    assert re.search(r"\b3 passed\b", out), out
+
+
 def test_every_example_is_tested() -> None:
     scripts = {p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("_")}
     helpers = {"offline_embedding.py"}
@@ -180,6 +185,7 @@ def test_every_example_is_tested() -> None:
             "structured_output.py",
             "async_streaming.py",
             "test_your_app_with_the_emulator.py",
+            "test_scripted_replies.py",
         }
     )
     assert scripts == tested

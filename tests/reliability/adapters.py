@@ -84,7 +84,9 @@ class Adapter:
         instance = self.build_fn(self.model, **kwargs)
         client = transport_of(instance)
         if "max_retries" in options:
-            assert client.retry.max_retries == options["max_retries"], "max_retries not passed to the transport"
+            assert client.retry.max_retries == options["max_retries"], (
+                "max_retries not passed to the transport"
+            )
         if "timeout" in options:
             assert client.settings.read_timeout == options["timeout"], "timeout not passed to the transport"
         return instance
@@ -154,8 +156,10 @@ def _lc_chat_build(model: str, **kwargs: Any) -> Any:
 
 
 def _lc_text(content: Any) -> str:
-    return content if isinstance(content, str) else "".join(
-        part.get("text", "") if isinstance(part, dict) else str(part) for part in content
+    return (
+        content
+        if isinstance(content, str)
+        else "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
     )
 
 
@@ -255,12 +259,25 @@ def _li_call(llm: Any, style: str, prompt: str, out: Outcome) -> Any:
 
 
 ADAPTERS: tuple[Adapter, ...] = (
-    Adapter("langchain-chat", "LangChain ChatBedrockMistral", LARGE2, None, "chat completion (InvokeModel)",
-            _lc_chat_build, _lc_chat_call),
-    Adapter("langchain-llm", "LangChain BedrockMistralLLM", M7B, None, "text completion (InvokeModel)",
-            _lc_llm_build, _lc_llm_call),
-    Adapter("llama-index", "LlamaIndex BedrockMistral", LARGE2, "converse", "Converse",
-            _li_build, _li_call),
+    Adapter(
+        "langchain-chat",
+        "LangChain ChatBedrockMistral",
+        LARGE2,
+        None,
+        "chat completion (InvokeModel)",
+        _lc_chat_build,
+        _lc_chat_call,
+    ),
+    Adapter(
+        "langchain-llm",
+        "LangChain BedrockMistralLLM",
+        M7B,
+        None,
+        "text completion (InvokeModel)",
+        _lc_llm_build,
+        _lc_llm_call,
+    ),
+    Adapter("llama-index", "LlamaIndex BedrockMistral", LARGE2, "converse", "Converse", _li_build, _li_call),
 )
 BY_KEY = {adapter.key: adapter for adapter in ADAPTERS}
 

@@ -78,13 +78,21 @@ def bad_values(spec: ModelSpec, api: Api) -> list[tuple[str, Any]]:
 
 
 PARAM_CASES: tuple[tuple[str, str, str, Any], ...] = tuple(
-    (spec.model_id, api, name, value) for spec in MODELS for api in spec.apis for name, value in bad_values(spec, api)
+    (spec.model_id, api, name, value)
+    for spec in MODELS
+    for api in spec.apis
+    for name, value in bad_values(spec, api)
 )
 
 # --- malformed requests, per wire format ---------------------------------------------------------------
 
 CHAT_FORMATS: tuple[tuple[str, Api], ...] = ((LARGE2, "invoke"), (M7B, "invoke"), (LARGE2, "converse"))
-TOOL_FORMATS: tuple[tuple[str, Api], ...] = ((LARGE2, "invoke"), (LARGE2402, "invoke"), (LARGE2, "converse"), (SMALL, "converse"))
+TOOL_FORMATS: tuple[tuple[str, Api], ...] = (
+    (LARGE2, "invoke"),
+    (LARGE2402, "invoke"),
+    (LARGE2, "converse"),
+    (SMALL, "converse"),
+)
 USER = Message("user", "What is the weather in Paris?")
 WEATHER = ToolSpec("get_weather", "weather", {"type": "object", "properties": {"city": {"type": "string"}}})
 BAD_SCHEMAS: dict[str, Any] = {
@@ -93,7 +101,10 @@ BAD_SCHEMAS: dict[str, Any] = {
     "schema-unknown-type": {"type": "object", "properties": {"city": {"type": "strng"}}},
     "schema-properties-list": {"type": "object", "properties": ["city"]},
     "schema-required-string": {"type": "object", "properties": {}, "required": "city"},
-    "schema-bad-items": {"type": "object", "properties": {"a": {"type": "array", "items": {"type": "tuple"}}}},
+    "schema-bad-items": {
+        "type": "object",
+        "properties": {"a": {"type": "array", "items": {"type": "tuple"}}},
+    },
     "schema-property-not-schema": {"type": "object", "properties": {"a": 3}},
 }
 BAD_TOOL_NAMES = ("", "has space", "a" * 65, "dot.name", "naïve", "semi;colon", "slash/name", "emoji🙂")
@@ -121,21 +132,68 @@ def _tool_cases() -> list[RequestCase]:
     for model, api in TOOL_FORMATS:
         for name, schema in BAD_SCHEMAS.items():
             tool = ToolSpec("get_weather", "weather", schema)
-            cases.append(RequestCase(name, model, api, InvalidRequestError,
-                                     lambda t=tool: ChatRequest((USER,), tools=(t,)), ("get_weather",)))
+            cases.append(
+                RequestCase(
+                    name,
+                    model,
+                    api,
+                    InvalidRequestError,
+                    lambda t=tool: ChatRequest((USER,), tools=(t,)),
+                    ("get_weather",),
+                )
+            )
         for index, bad in enumerate(BAD_TOOL_NAMES):
             tool = ToolSpec(bad, "bad name", WEATHER.parameters)
-            cases.append(RequestCase(f"tool-name-{index}", model, api, InvalidRequestError,
-                                     lambda t=tool: ChatRequest((USER,), tools=(t,)), ("tool name",)))
-        cases.append(RequestCase("duplicate-tool-names", model, api, InvalidRequestError,
-                                 lambda: ChatRequest((USER,), tools=(WEATHER, WEATHER)), ("twice",)))
-        cases.append(RequestCase("tool-choice-unknown-tool", model, api, InvalidRequestError,
-                                 lambda: ChatRequest((USER,), tools=(WEATHER,), tool_choice="launch"), ("launch",)))
-        cases.append(RequestCase("tool-choice-without-tools", model, api, InvalidRequestError,
-                                 lambda: ChatRequest((USER,), tool_choice="any"), ("no tools",)))
-        cases.append(RequestCase("response-format-bad-schema", model, api, InvalidRequestError,
-                                 lambda: ChatRequest((USER,), response_format=ResponseFormat({"type": "list"})),
-                                 ("response_format",)))
+            cases.append(
+                RequestCase(
+                    f"tool-name-{index}",
+                    model,
+                    api,
+                    InvalidRequestError,
+                    lambda t=tool: ChatRequest((USER,), tools=(t,)),
+                    ("tool name",),
+                )
+            )
+        cases.append(
+            RequestCase(
+                "duplicate-tool-names",
+                model,
+                api,
+                InvalidRequestError,
+                lambda: ChatRequest((USER,), tools=(WEATHER, WEATHER)),
+                ("twice",),
+            )
+        )
+        cases.append(
+            RequestCase(
+                "tool-choice-unknown-tool",
+                model,
+                api,
+                InvalidRequestError,
+                lambda: ChatRequest((USER,), tools=(WEATHER,), tool_choice="launch"),
+                ("launch",),
+            )
+        )
+        cases.append(
+            RequestCase(
+                "tool-choice-without-tools",
+                model,
+                api,
+                InvalidRequestError,
+                lambda: ChatRequest((USER,), tool_choice="any"),
+                ("no tools",),
+            )
+        )
+        cases.append(
+            RequestCase(
+                "response-format-bad-schema",
+                model,
+                api,
+                InvalidRequestError,
+                lambda: ChatRequest((USER,), response_format=ResponseFormat({"type": "list"})),
+                ("response_format",),
+            )
+        )
     return cases
 
 
@@ -144,18 +202,49 @@ def _conversation_cases() -> list[RequestCase]:
     call = ToolCall("call_1", "get_weather", {"city": "Paris"})
     for model, api in CHAT_FORMATS:
         cases += [
-            RequestCase("empty-messages", model, api, InvalidRequestError, lambda: ChatRequest(()), ("empty",)),
-            RequestCase("only-system", model, api, InvalidRequestError,
-                        lambda: ChatRequest((Message("system", "Be brief."),)), ("system",)),
-            RequestCase("ends-with-assistant", model, api, InvalidRequestError,
-                        lambda: ChatRequest((USER, Message("assistant", "Sunny."))), ("assistant",)),
-            RequestCase("tool-result-without-call", model, api, InvalidRequestError,
-                        lambda: ChatRequest((USER, Message("tool", "20C", tool_call_id="nope"))), ("nope",)),
-            RequestCase("tool-result-without-id", model, api, InvalidRequestError,
-                        lambda: ChatRequest((USER, Message("assistant", tool_calls=(call,)), Message("tool", "20C"))),
-                        ("tool_call_id",)),
-            RequestCase("unknown-role", model, api, InvalidRequestError,
-                        lambda: ChatRequest((Message("robot", "beep"),)), ("robot",)),  # type: ignore[arg-type]
+            RequestCase(
+                "empty-messages", model, api, InvalidRequestError, lambda: ChatRequest(()), ("empty",)
+            ),
+            RequestCase(
+                "only-system",
+                model,
+                api,
+                InvalidRequestError,
+                lambda: ChatRequest((Message("system", "Be brief."),)),
+                ("system",),
+            ),
+            RequestCase(
+                "ends-with-assistant",
+                model,
+                api,
+                InvalidRequestError,
+                lambda: ChatRequest((USER, Message("assistant", "Sunny."))),
+                ("assistant",),
+            ),
+            RequestCase(
+                "tool-result-without-call",
+                model,
+                api,
+                InvalidRequestError,
+                lambda: ChatRequest((USER, Message("tool", "20C", tool_call_id="nope"))),
+                ("nope",),
+            ),
+            RequestCase(
+                "tool-result-without-id",
+                model,
+                api,
+                InvalidRequestError,
+                lambda: ChatRequest((USER, Message("assistant", tool_calls=(call,)), Message("tool", "20C"))),
+                ("tool_call_id",),
+            ),
+            RequestCase(
+                "unknown-role",
+                model,
+                api,
+                InvalidRequestError,
+                lambda: ChatRequest((Message("robot", "beep"),)),
+                ("robot",),
+            ),  # type: ignore[arg-type]
         ]
     return cases
 
@@ -164,20 +253,50 @@ def _capability_cases() -> list[RequestCase]:
     image = (Message("user", [TextPart("What is in this picture?"), ImagePart(PNG, "png")]),)
     document = (Message("user", [TextPart("Summarize."), DocumentPart(b"hello", "txt", "notes")]),)
     cases = [
-        RequestCase("tools-on-model-without-tools", model, api, UnsupportedFeatureError,
-                    lambda: ChatRequest((USER,), tools=(WEATHER,)), ("tools",))
+        RequestCase(
+            "tools-on-model-without-tools",
+            model,
+            api,
+            UnsupportedFeatureError,
+            lambda: ChatRequest((USER,), tools=(WEATHER,)),
+            ("tools",),
+        )
         for model, api in ((M7B, "invoke"), (M7B, "converse"), (SMALL, "invoke"), (VOXTRAL_MINI, "converse"))
     ]
     cases += [
-        RequestCase("image-to-text-only-model", model, api, UnsupportedFeatureError,
-                    lambda: ChatRequest(image), ("image",))
-        for model, api in ((LARGE2, "invoke"), (LARGE2, "converse"), (M7B, "invoke"), (M7B, "converse"), (SMALL, "converse"))
+        RequestCase(
+            "image-to-text-only-model",
+            model,
+            api,
+            UnsupportedFeatureError,
+            lambda: ChatRequest(image),
+            ("image",),
+        )
+        for model, api in (
+            (LARGE2, "invoke"),
+            (LARGE2, "converse"),
+            (M7B, "invoke"),
+            (M7B, "converse"),
+            (SMALL, "converse"),
+        )
     ]
     cases += [
-        RequestCase("image-format-bmp", PIXTRAL, "converse", InvalidRequestError,
-                    lambda: ChatRequest((Message("user", [ImagePart(PNG, "bmp")]),)), ("bmp",)),
-        RequestCase("document-on-invoke", LARGE2, "invoke", UnsupportedFeatureError,
-                    lambda: ChatRequest(document), ("document",)),
+        RequestCase(
+            "image-format-bmp",
+            PIXTRAL,
+            "converse",
+            InvalidRequestError,
+            lambda: ChatRequest((Message("user", [ImagePart(PNG, "bmp")]),)),
+            ("bmp",),
+        ),
+        RequestCase(
+            "document-on-invoke",
+            LARGE2,
+            "invoke",
+            UnsupportedFeatureError,
+            lambda: ChatRequest(document),
+            ("document",),
+        ),
     ]
     return cases
 
@@ -187,15 +306,38 @@ def _window_cases() -> list[RequestCase]:
         return "word " * n
 
     return [
-        RequestCase("prompt-over-window", M7B, "invoke", ContextWindowExceededError,
-                    lambda: ChatRequest((Message("user", words(33_000)),)), ("context window",)),
-        RequestCase("prompt-plus-max-tokens-over-window", M7B, "invoke", ContextWindowExceededError,
-                    lambda: CompletionRequest(words(30_000), InferenceParams(max_tokens=4_000)), ("max_tokens",)),
-        RequestCase("prompt-plus-max-tokens-over-window", LARGE2, "invoke", ContextWindowExceededError,
-                    lambda: ChatRequest((Message("user", words(128_000)),), InferenceParams(max_tokens=8_000)),
-                    ("context window",)),
-        RequestCase("prompt-over-window", LARGE2, "converse", ContextWindowExceededError,
-                    lambda: ChatRequest((Message("user", words(132_000)),)), ("context window",)),
+        RequestCase(
+            "prompt-over-window",
+            M7B,
+            "invoke",
+            ContextWindowExceededError,
+            lambda: ChatRequest((Message("user", words(33_000)),)),
+            ("context window",),
+        ),
+        RequestCase(
+            "prompt-plus-max-tokens-over-window",
+            M7B,
+            "invoke",
+            ContextWindowExceededError,
+            lambda: CompletionRequest(words(30_000), InferenceParams(max_tokens=4_000)),
+            ("max_tokens",),
+        ),
+        RequestCase(
+            "prompt-plus-max-tokens-over-window",
+            LARGE2,
+            "invoke",
+            ContextWindowExceededError,
+            lambda: ChatRequest((Message("user", words(128_000)),), InferenceParams(max_tokens=8_000)),
+            ("context window",),
+        ),
+        RequestCase(
+            "prompt-over-window",
+            LARGE2,
+            "converse",
+            ContextWindowExceededError,
+            lambda: ChatRequest((Message("user", words(132_000)),)),
+            ("context window",),
+        ),
     ]
 
 
@@ -222,34 +364,71 @@ class ConfigCase:
 
 CONFIG_CASES: tuple[ConfigCase, ...] = (
     ConfigCase("unknown-model-id", UnknownModelError, "mistral.mistral-huge-2999-v9:0", {}, "api="),
-    ConfigCase("non-mistral-model-id", UnknownModelError, "anthropic.claude-3-sonnet-20240229-v1:0", {}, "unknown model"),
+    ConfigCase(
+        "non-mistral-model-id",
+        UnknownModelError,
+        "anthropic.claude-3-sonnet-20240229-v1:0",
+        {},
+        "unknown model",
+    ),
     ConfigCase("empty-model-id", UnknownModelError, "", {}, "non-empty"),
     ConfigCase("blank-model-id", UnknownModelError, "   ", {}, "non-empty"),
-    ConfigCase("unknown-profile-arn", UnknownModelError,
-               "arn:aws:bedrock:us-east-1:123456789012:inference-profile/eu.mistral.nope-v1:0", {}, "nope"),
-    ConfigCase("unknown-region-prefix", UnknownModelError, "xx.mistral.mistral-large-2407-v1:0", {}, "xx.mistral"),
+    ConfigCase(
+        "unknown-profile-arn",
+        UnknownModelError,
+        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/eu.mistral.nope-v1:0",
+        {},
+        "nope",
+    ),
+    ConfigCase(
+        "unknown-region-prefix", UnknownModelError, "xx.mistral.mistral-large-2407-v1:0", {}, "xx.mistral"
+    ),
     ConfigCase("api-the-model-lacks", UnknownModelError, PIXTRAL, {"api": "invoke"}, "converse"),
     ConfigCase("unknown-api-name", UnknownModelError, "my-finetune", {"api": "chat"}, "'chat'"),
     ConfigCase("negative-max-retries", ValueError, LARGE2, {"max_retries": -1}, "max_retries"),
     ConfigCase("zero-read-timeout", ConfigurationError, LARGE2, {"read_timeout": 0}, "read_timeout"),
-    ConfigCase("negative-connect-timeout", ConfigurationError, LARGE2, {"connect_timeout": -1}, "connect_timeout"),
-    ConfigCase("key-id-without-secret", ConfigurationError, LARGE2, {"aws_secret_access_key": None}, "together"),
+    ConfigCase(
+        "negative-connect-timeout", ConfigurationError, LARGE2, {"connect_timeout": -1}, "connect_timeout"
+    ),
+    ConfigCase(
+        "key-id-without-secret", ConfigurationError, LARGE2, {"aws_secret_access_key": None}, "together"
+    ),
 )
 
 # --- the same mistakes through the adapters --------------------------------------------------------------
 
 ADAPTER_CASES: dict[str, tuple[str, ...]] = {
     "langchain-chat": (
-        "ctor-temperature", "ctor-unknown-model", "call-temperature", "call-max-tokens", "empty-messages",
-        "ends-with-ai", "bad-tool-schema", "bad-tool-name", "image-to-text-only", "context-window",
+        "ctor-temperature",
+        "ctor-unknown-model",
+        "call-temperature",
+        "call-max-tokens",
+        "empty-messages",
+        "ends-with-ai",
+        "bad-tool-schema",
+        "bad-tool-name",
+        "image-to-text-only",
+        "context-window",
         "unknown-call-kwarg",
     ),
     "langchain-llm": (
-        "ctor-temperature", "ctor-unknown-model", "call-temperature", "call-top-k", "call-stop-11",
-        "context-window", "unknown-call-kwarg",
+        "ctor-temperature",
+        "ctor-unknown-model",
+        "call-temperature",
+        "call-top-k",
+        "call-stop-11",
+        "context-window",
+        "unknown-call-kwarg",
     ),
     "llama-index": (
-        "ctor-temperature", "ctor-unknown-model", "call-temperature", "empty-messages", "ends-with-assistant",
-        "bad-tool-name", "bad-tool-schema", "image-to-text-only", "context-window",
+        "ctor-temperature",
+        "ctor-unknown-model",
+        "call-temperature",
+        "empty-messages",
+        "ends-with-assistant",
+        "bad-tool-name",
+        "bad-tool-schema",
+        "image-to-text-only",
+        "context-window",
     ),
 }

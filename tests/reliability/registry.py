@@ -91,233 +91,344 @@ def rows() -> list[Scenario]:
 
 # --- 1. fault matrix: 3 adapters x 4 call styles ---------------------------------------------------------
 
-THROTTLE_WITHIN = add(Scenario(
-    "throttle-within-budget", FAULT,
-    "Throttled 2 times, `max_retries=3`",
-    "answer returned; the emulator saw exactly 3 requests; 2 backoff sleeps (> 0 s) between them",
-    ALL,
-))
-THROTTLE_BEYOND = add(Scenario(
-    "throttle-beyond-budget", FAULT,
-    "Throttled on every request, `max_retries=2`",
-    "`ThrottlingError` (code, 429, Bedrock message) reaches the caller unwrapped after exactly 3 "
-    "requests, in < 10 s",
-    ALL,
-))
-TRANSIENT = add(Scenario(
-    "transient-retried", FAULT,
-    "One 500 InternalServerException / 503 ServiceUnavailableException / 429 ModelNotReadyException",
-    "retried once, answer returned (2 requests)",
-    matrix(ADAPTER_KEYS, STYLES, ("500", "503", "ModelNotReady")),
-))
-TRANSIENT_EXHAUSTED = add(Scenario(
-    "transient-exhausted", FAULT,
-    "500 / 503 / ModelNotReady on every request, `max_retries=1`",
-    "the typed error (`InternalServerError`, `ServiceUnavailableError`, `ModelNotReadyError`) after "
-    "exactly 2 requests",
-    matrix(ADAPTER_KEYS, ("invoke", "astream"), ("500", "503", "ModelNotReady")),
-))
-NOT_RETRIED = add(Scenario(
-    "client-error-not-retried", FAULT,
-    "400 ValidationException / 403 AccessDeniedException, `max_retries=3`",
-    "`ValidationError` / `AccessDeniedError` with Bedrock's message, after exactly 1 request",
-    matrix(ADAPTER_KEYS, STYLES, ("400", "403")),
-))
-IN_STREAM = add(Scenario(
-    "in-stream-exception", FAULT,
-    "`modelStreamErrorException` / `throttlingException` frame after K=4 event frames",
-    "the chunks sent before the failure reach the caller, then `ModelStreamError` / `ThrottlingError` "
-    "whose `partial_text` equals them and is a prefix of the full answer; not silently restarted "
-    "(1 request)",
-    matrix(ADAPTER_KEYS, STREAM_STYLES, ("modelStreamErrorException", "throttlingException")),
-))
-DROPPED_STREAM = add(Scenario(
-    "dropped-mid-stream", FAULT,
-    "Connection closed after K=3 event frames, without the final chunk",
-    "`BedrockConnectionError` or `StreamIncompleteError` carrying the text received; never a "
-    "silently shortened answer",
-    STREAMS,
-))
-DROPPED_BEFORE = add(Scenario(
-    "dropped-before-answer", FAULT,
-    "Connection closed before any answer byte (one request)",
-    "retried as a connection error; the full answer is returned (2 requests)",
-    ALL,
-))
-READ_TIMEOUT = add(Scenario(
-    "read-timeout", FAULT,
-    "First byte delayed 5 s, `timeout=0.25`",
-    "`BedrockTimeoutError` (a `TimeoutError`) in < 3 s; not retried (1 request)",
-    ALL,
-))
-CONCURRENCY = add(Scenario(
-    "concurrent-throttled", FAULT,
-    "100 concurrent calls, each with a unique token; 25 of the 125 requests (20%) throttled",
-    "every call completes or fails with `ThrottlingError`; none hangs (60 s cap); every answer "
-    "holds its own token and no other",
-    ALL,
-    lost="0 answers mixed",
-))
+THROTTLE_WITHIN = add(
+    Scenario(
+        "throttle-within-budget",
+        FAULT,
+        "Throttled 2 times, `max_retries=3`",
+        "answer returned; the emulator saw exactly 3 requests; 2 backoff sleeps (> 0 s) between them",
+        ALL,
+    )
+)
+THROTTLE_BEYOND = add(
+    Scenario(
+        "throttle-beyond-budget",
+        FAULT,
+        "Throttled on every request, `max_retries=2`",
+        "`ThrottlingError` (code, 429, Bedrock message) reaches the caller unwrapped after exactly 3 "
+        "requests, in < 10 s",
+        ALL,
+    )
+)
+TRANSIENT = add(
+    Scenario(
+        "transient-retried",
+        FAULT,
+        "One 500 InternalServerException / 503 ServiceUnavailableException / 429 ModelNotReadyException",
+        "retried once, answer returned (2 requests)",
+        matrix(ADAPTER_KEYS, STYLES, ("500", "503", "ModelNotReady")),
+    )
+)
+TRANSIENT_EXHAUSTED = add(
+    Scenario(
+        "transient-exhausted",
+        FAULT,
+        "500 / 503 / ModelNotReady on every request, `max_retries=1`",
+        "the typed error (`InternalServerError`, `ServiceUnavailableError`, `ModelNotReadyError`) after "
+        "exactly 2 requests",
+        matrix(ADAPTER_KEYS, ("invoke", "astream"), ("500", "503", "ModelNotReady")),
+    )
+)
+NOT_RETRIED = add(
+    Scenario(
+        "client-error-not-retried",
+        FAULT,
+        "400 ValidationException / 403 AccessDeniedException, `max_retries=3`",
+        "`ValidationError` / `AccessDeniedError` with Bedrock's message, after exactly 1 request",
+        matrix(ADAPTER_KEYS, STYLES, ("400", "403")),
+    )
+)
+IN_STREAM = add(
+    Scenario(
+        "in-stream-exception",
+        FAULT,
+        "`modelStreamErrorException` / `throttlingException` frame after K=4 event frames",
+        "the chunks sent before the failure reach the caller, then `ModelStreamError` / `ThrottlingError` "
+        "whose `partial_text` equals them and is a prefix of the full answer; not silently restarted "
+        "(1 request)",
+        matrix(ADAPTER_KEYS, STREAM_STYLES, ("modelStreamErrorException", "throttlingException")),
+    )
+)
+DROPPED_STREAM = add(
+    Scenario(
+        "dropped-mid-stream",
+        FAULT,
+        "Connection closed after K=3 event frames, without the final chunk",
+        "`BedrockConnectionError` or `StreamIncompleteError` carrying the text received; never a "
+        "silently shortened answer",
+        STREAMS,
+    )
+)
+DROPPED_BEFORE = add(
+    Scenario(
+        "dropped-before-answer",
+        FAULT,
+        "Connection closed before any answer byte (one request)",
+        "retried as a connection error; the full answer is returned (2 requests)",
+        ALL,
+    )
+)
+READ_TIMEOUT = add(
+    Scenario(
+        "read-timeout",
+        FAULT,
+        "First byte delayed 5 s, `timeout=0.25`",
+        "`BedrockTimeoutError` (a `TimeoutError`) in < 3 s; not retried (1 request)",
+        ALL,
+    )
+)
+CONCURRENCY = add(
+    Scenario(
+        "concurrent-throttled",
+        FAULT,
+        "100 concurrent calls, each with a unique token; 25 of the 125 requests (20%) throttled",
+        "every call completes or fails with `ThrottlingError`; none hangs (60 s cap); every answer "
+        "holds its own token and no other",
+        ALL,
+        lost="0 answers mixed",
+    )
+)
 
 # --- 2b. bad model output (custom engines) -------------------------------------------------------------
 
 TOOL_ADAPTER_STYLES = matrix(("langchain-chat", "llama-index"), STYLES)
 TRANSPORT_TOOL_FORMATS = matrix(("chat-completion", "converse"), ("chat", "stream"))
-MALFORMED_TOOL_JSON = add(Scenario(
-    "malformed-tool-json", BAD_OUTPUT,
-    "The model's tool call has truncated JSON arguments (`{\"city\": \"Par`)",
-    "no crash; the transport returns the call flagged `invalid` with the raw text kept; LangChain "
-    "reports it in `invalid_tool_calls`; LlamaIndex keeps the raw text and never invents arguments",
-    (*(("transport", *c) for c in TRANSPORT_TOOL_FORMATS), *TOOL_ADAPTER_STYLES,
-     ("llama-index-selection", "invoke"), ("llama-index-selection", "stream")),
-))
-NON_OBJECT_TOOL_JSON = add(Scenario(
-    "non-object-tool-json", BAD_OUTPUT,
-    "The model's tool-call arguments are valid JSON but not an object (`[\"Paris\", 3]`)",
-    "no crash; the call is flagged `invalid` with the raw text kept",
-    tuple(("transport", *c) for c in TRANSPORT_TOOL_FORMATS),
-))
-UNKNOWN_TOOL = add(Scenario(
-    "unknown-tool-call", BAD_OUTPUT,
-    "The model calls a tool that was not offered (`launch_rocket`)",
-    "no crash; the call is passed to the caller as made (name and arguments intact) for the "
-    "framework's tool executor to refuse",
-    (*(("transport", *c) for c in TRANSPORT_TOOL_FORMATS), *TOOL_ADAPTER_STYLES),
-))
-EMPTY_ANSWER = add(Scenario(
-    "empty-answer", BAD_OUTPUT,
-    "The model answers with no text at all",
-    "no crash; an empty answer with its stop reason (streams end normally, never "
-    "`StreamIncompleteError`)",
-    (*(("transport", fmt, s) for fmt in ("chat-completion", "text-completion", "converse")
-       for s in ("chat", "stream")), *ALL),
-))
+MALFORMED_TOOL_JSON = add(
+    Scenario(
+        "malformed-tool-json",
+        BAD_OUTPUT,
+        'The model\'s tool call has truncated JSON arguments (`{"city": "Par`)',
+        "no crash; the transport returns the call flagged `invalid` with the raw text kept; LangChain "
+        "reports it in `invalid_tool_calls`; LlamaIndex keeps the raw text and never invents arguments",
+        (
+            *(("transport", *c) for c in TRANSPORT_TOOL_FORMATS),
+            *TOOL_ADAPTER_STYLES,
+            ("llama-index-selection", "invoke"),
+            ("llama-index-selection", "stream"),
+        ),
+    )
+)
+NON_OBJECT_TOOL_JSON = add(
+    Scenario(
+        "non-object-tool-json",
+        BAD_OUTPUT,
+        'The model\'s tool-call arguments are valid JSON but not an object (`["Paris", 3]`)',
+        "no crash; the call is flagged `invalid` with the raw text kept",
+        tuple(("transport", *c) for c in TRANSPORT_TOOL_FORMATS),
+    )
+)
+UNKNOWN_TOOL = add(
+    Scenario(
+        "unknown-tool-call",
+        BAD_OUTPUT,
+        "The model calls a tool that was not offered (`launch_rocket`)",
+        "no crash; the call is passed to the caller as made (name and arguments intact) for the "
+        "framework's tool executor to refuse",
+        (*(("transport", *c) for c in TRANSPORT_TOOL_FORMATS), *TOOL_ADAPTER_STYLES),
+    )
+)
+EMPTY_ANSWER = add(
+    Scenario(
+        "empty-answer",
+        BAD_OUTPUT,
+        "The model answers with no text at all",
+        "no crash; an empty answer with its stop reason (streams end normally, never "
+        "`StreamIncompleteError`)",
+        (
+            *(
+                ("transport", fmt, s)
+                for fmt in ("chat-completion", "text-completion", "converse")
+                for s in ("chat", "stream")
+            ),
+            *ALL,
+        ),
+    )
+)
 
 # --- 3. security -----------------------------------------------------------------------------------
 
-SECRET_SURFACES = add(Scenario(
-    "secret-not-in-surfaces", SECURITY,
-    "Sentinel secret key and session token given to each adapter and the transport",
-    "absent from `repr`, `str`, `model_dump`, LangChain `dumps`, LlamaIndex `to_dict`/`to_json`",
-    ("transport", *ADAPTER_KEYS),
-))
-SECRET_LOGS = add(Scenario(
-    "secret-not-in-logs", SECURITY,
-    "Real calls (4 call styles) with every logger incl. botocore at DEBUG",
-    "neither the secret key nor the session token appears in any log record (botocore's own DEBUG "
-    "lines included)",
-    matrix(ADAPTER_KEYS, STYLES),
-))
-SECRET_ERRORS = add(Scenario(
-    "secret-not-in-errors", SECURITY,
-    "Calls failing with auth errors, Bedrock errors, timeouts and configuration errors",
-    "the secret and the session token are absent from the message, `repr` and formatted traceback",
-    ("auth", "bedrock-error", "timeout", "config", "in-stream"),
-))
-STRICT_AUTH = add(Scenario(
-    "strict-auth", SECURITY,
-    "Emulator with `auth=\"strict\"`",
-    "wrong secret, unknown key, tampered body, expired and future signature, missing and malformed "
-    "Authorization: 403/400 with Bedrock's auth error code; the right key passes",
-    ("right-key", "wrong-secret", "unknown-key", "tampered-body", "expired", "future", "missing",
-     "malformed"),
-))
-LOOPBACK = add(Scenario(
-    "loopback-and-limits", SECURITY,
-    "Emulator defaults",
-    "listens on 127.0.0.1 only (CLI default too); bodies over 25,000,000 bytes refused with a "
-    "ValidationException before they are read (declared length, chunked, through boto3)",
-    ("listen-address", "cli-default", "content-length", "chunked", "boto3"),
-))
+SECRET_SURFACES = add(
+    Scenario(
+        "secret-not-in-surfaces",
+        SECURITY,
+        "Sentinel secret key and session token given to each adapter and the transport",
+        "absent from `repr`, `str`, `model_dump`, LangChain `dumps`, LlamaIndex `to_dict`/`to_json`",
+        ("transport", *ADAPTER_KEYS),
+    )
+)
+SECRET_LOGS = add(
+    Scenario(
+        "secret-not-in-logs",
+        SECURITY,
+        "Real calls (4 call styles) with every logger incl. botocore at DEBUG",
+        "neither the secret key nor the session token appears in any log record (botocore's own DEBUG "
+        "lines included)",
+        matrix(ADAPTER_KEYS, STYLES),
+    )
+)
+SECRET_ERRORS = add(
+    Scenario(
+        "secret-not-in-errors",
+        SECURITY,
+        "Calls failing with auth errors, Bedrock errors, timeouts and configuration errors",
+        "the secret and the session token are absent from the message, `repr` and formatted traceback",
+        ("auth", "bedrock-error", "timeout", "config", "in-stream"),
+    )
+)
+STRICT_AUTH = add(
+    Scenario(
+        "strict-auth",
+        SECURITY,
+        'Emulator with `auth="strict"`',
+        "wrong secret, unknown key, tampered body, expired and future signature, missing and malformed "
+        "Authorization: 403/400 with Bedrock's auth error code; the right key passes",
+        (
+            "right-key",
+            "wrong-secret",
+            "unknown-key",
+            "tampered-body",
+            "expired",
+            "future",
+            "missing",
+            "malformed",
+        ),
+    )
+)
+LOOPBACK = add(
+    Scenario(
+        "loopback-and-limits",
+        SECURITY,
+        "Emulator defaults",
+        "listens on 127.0.0.1 only (CLI default too); bodies over 25,000,000 bytes refused with a "
+        "ValidationException before they are read (declared length, chunked, through boto3)",
+        ("listen-address", "cli-default", "content-length", "chunked", "boto3"),
+    )
+)
 
 # --- 2. bad input ----------------------------------------------------------------------------------------
 
-BAD_PARAMS = add(Scenario(
-    "bad-parameters", BAD_INPUT,
-    "Every out-of-range / wrong-type `max_tokens`, `temperature`, `top_p`, `top_k`, `stop` for every "
-    "catalog model and API",
-    "`ParameterError` (a `ValueError`) naming the parameter, the model and what is allowed, at "
-    "construction and per request; the emulator received nothing",
-    tuple((m, a, n, v) for m, a, n, v in bad_inputs.PARAM_CASES),
-))
-BAD_REQUESTS = add(Scenario(
-    "bad-requests", BAD_INPUT,
-    "Empty / system-only conversations, final assistant turn, orphan tool results, invalid tool "
-    "schemas, tool names Bedrock rejects, duplicate tools, bad tool_choice, tools / images / documents "
-    "the model cannot take, prompt + `max_tokens` over the context window",
-    "`InvalidRequestError` / `UnsupportedFeatureError` / `ContextWindowExceededError` saying what is "
-    "wrong; the emulator received nothing",
-    bad_inputs.REQUEST_CASES,
-))
-BAD_CONFIG = add(Scenario(
-    "bad-configuration", BAD_INPUT,
-    "Unknown model ids without `api`, an API the model lacks, bad retries / timeouts / half credentials",
-    "`UnknownModelError` / `ConfigurationError` / `ValueError` at construction; nothing sent",
-    bad_inputs.CONFIG_CASES,
-))
-BAD_ADAPTER_INPUT = add(Scenario(
-    "bad-input-adapters", BAD_INPUT,
-    "The same mistakes made through each adapter (constructor, per-call kwargs, framework messages, "
-    "framework tools, framework image blocks)",
-    "the transport's typed error reaches the caller unwrapped; the emulator received nothing",
-    tuple((adapter, case) for adapter, names in bad_inputs.ADAPTER_CASES.items() for case in names),
-))
+BAD_PARAMS = add(
+    Scenario(
+        "bad-parameters",
+        BAD_INPUT,
+        "Every out-of-range / wrong-type `max_tokens`, `temperature`, `top_p`, `top_k`, `stop` for every "
+        "catalog model and API",
+        "`ParameterError` (a `ValueError`) naming the parameter, the model and what is allowed, at "
+        "construction and per request; the emulator received nothing",
+        tuple((m, a, n, v) for m, a, n, v in bad_inputs.PARAM_CASES),
+    )
+)
+BAD_REQUESTS = add(
+    Scenario(
+        "bad-requests",
+        BAD_INPUT,
+        "Empty / system-only conversations, final assistant turn, orphan tool results, invalid tool "
+        "schemas, tool names Bedrock rejects, duplicate tools, bad tool_choice, tools / images / documents "
+        "the model cannot take, prompt + `max_tokens` over the context window",
+        "`InvalidRequestError` / `UnsupportedFeatureError` / `ContextWindowExceededError` saying what is "
+        "wrong; the emulator received nothing",
+        bad_inputs.REQUEST_CASES,
+    )
+)
+BAD_CONFIG = add(
+    Scenario(
+        "bad-configuration",
+        BAD_INPUT,
+        "Unknown model ids without `api`, an API the model lacks, bad retries / timeouts / half credentials",
+        "`UnknownModelError` / `ConfigurationError` / `ValueError` at construction; nothing sent",
+        bad_inputs.CONFIG_CASES,
+    )
+)
+BAD_ADAPTER_INPUT = add(
+    Scenario(
+        "bad-input-adapters",
+        BAD_INPUT,
+        "The same mistakes made through each adapter (constructor, per-call kwargs, framework messages, "
+        "framework tools, framework image blocks)",
+        "the transport's typed error reaches the caller unwrapped; the emulator received nothing",
+        tuple((adapter, case) for adapter, names in bad_inputs.ADAPTER_CASES.items() for case in names),
+    )
+)
 
 # --- 4. fuzzing (Hypothesis, derandomized, fixed budgets) ------------------------------------------------
 
 for _fmt in ("text-completion", "chat-completion", "converse"):
-    add(Scenario(
-        f"fuzz-decode-{_fmt}", FUZZ,
-        f"{_fmt} response decoder fed arbitrary JSON-like bodies and headers",
-        "a `ChatResponse` or a `BedrockMistralError`; nothing else escapes",
+    add(
+        Scenario(
+            f"fuzz-decode-{_fmt}",
+            FUZZ,
+            f"{_fmt} response decoder fed arbitrary JSON-like bodies and headers",
+            "a `ChatResponse` or a `BedrockMistralError`; nothing else escapes",
+            examples=200,
+        )
+    )
+    add(
+        Scenario(
+            f"fuzz-stream-{_fmt}",
+            FUZZ,
+            f"{_fmt} stream decoder fed arbitrary event sequences, then the end of the stream",
+            "`StreamDelta`s or a `BedrockMistralError` (`StreamIncompleteError` without a final chunk)",
+            examples=200,
+        )
+    )
+add(
+    Scenario(
+        "fuzz-stream-payload",
+        FUZZ,
+        "InvokeModelWithResponseStream events with arbitrary `chunk.bytes` (binary, bad JSON, non-objects)",
+        "always a dict for the decoder",
+        examples=150,
+    )
+)
+add(
+    Scenario(
+        "fuzz-prompt",
+        FUZZ,
+        "Mistral instruct template fed arbitrary message sequences (any role, text, images, documents, "
+        "tool calls), tokenizer versions and `continue_final_message`",
+        "a prompt starting with `<s>` or `InvalidRequestError`",
+        examples=300,
+    )
+)
+add(
+    Scenario(
+        "fuzz-encode",
+        FUZZ,
+        "Validation + encoding of arbitrary chat requests (messages, params, tools, tool_choice) for every "
+        "catalog model and API",
+        "an encoded request with a well-formed JSON body, or a `ConfigurationError` (a `ValueError`)",
+        examples=300,
+    )
+)
+add(
+    Scenario(
+        "fuzz-emulator-http",
+        FUZZ,
+        "Emulator fed raw HTTP over a socket: any method, model, operation, headers and body",
+        "a well-formed Bedrock answer (200, or status + `x-amzn-ErrorType` + JSON `message`); never a "
+        "crash, a hang-up or a hang",
         examples=200,
-    ))
-    add(Scenario(
-        f"fuzz-stream-{_fmt}", FUZZ,
-        f"{_fmt} stream decoder fed arbitrary event sequences, then the end of the stream",
-        "`StreamDelta`s or a `BedrockMistralError` (`StreamIncompleteError` without a final chunk)",
-        examples=200,
-    ))
-add(Scenario(
-    "fuzz-stream-payload", FUZZ,
-    "InvokeModelWithResponseStream events with arbitrary `chunk.bytes` (binary, bad JSON, non-objects)",
-    "always a dict for the decoder",
-    examples=150,
-))
-add(Scenario(
-    "fuzz-prompt", FUZZ,
-    "Mistral instruct template fed arbitrary message sequences (any role, text, images, documents, "
-    "tool calls), tokenizer versions and `continue_final_message`",
-    "a prompt starting with `<s>` or `InvalidRequestError`",
-    examples=300,
-))
-add(Scenario(
-    "fuzz-encode", FUZZ,
-    "Validation + encoding of arbitrary chat requests (messages, params, tools, tool_choice) for every "
-    "catalog model and API",
-    "an encoded request with a well-formed JSON body, or a `ConfigurationError` (a `ValueError`)",
-    examples=300,
-))
-add(Scenario(
-    "fuzz-emulator-http", FUZZ,
-    "Emulator fed raw HTTP over a socket: any method, model, operation, headers and body",
-    "a well-formed Bedrock answer (200, or status + `x-amzn-ErrorType` + JSON `message`); never a "
-    "crash, a hang-up or a hang",
-    examples=200,
-))
-add(Scenario(
-    "fuzz-emulator-broken-http", FUZZ,
-    "Emulator fed broken HTTP: garbage request lines, headers, Content-Length and chunked framing",
-    "a plain 400 or a Bedrock error; the server keeps serving",
-    examples=150,
-))
-add(Scenario(
-    "fuzz-emulator-boto3", FUZZ,
-    "Emulator fed odd bodies through boto3 on all four operations (odd JSON for InvokeModel, odd "
-    "values in well-shaped Converse requests)",
-    "a success or a Bedrock `ClientError` with a code; never an emulator crash",
-    examples=150,
-))
+    )
+)
+add(
+    Scenario(
+        "fuzz-emulator-broken-http",
+        FUZZ,
+        "Emulator fed broken HTTP: garbage request lines, headers, Content-Length and chunked framing",
+        "a plain 400 or a Bedrock error; the server keeps serving",
+        examples=150,
+    )
+)
+add(
+    Scenario(
+        "fuzz-emulator-boto3",
+        FUZZ,
+        "Emulator fed odd bodies through boto3 on all four operations (odd JSON for InvokeModel, odd "
+        "values in well-shaped Converse requests)",
+        "a success or a Bedrock `ClientError` with a code; never an emulator crash",
+        examples=150,
+    )
+)
 
 # --- open bugs: each is a strict xfail in the suite; fixing one turns its test into a failure (XPASS) ------
 
@@ -325,7 +436,7 @@ BUGS: dict[str, str] = {
     "langchain-stream-repairs-tool-json": (
         "langchain-core's AIMessageChunk rebuilds tool_calls from merged tool_call_chunks with "
         "parse_partial_json, which completes truncated JSON, and it turns a chunk's invalid_tool_calls back "
-        "into tool_call_chunks: a truncated call ('{\"city\": \"Par') streamed by any integration becomes "
+        'into tool_call_chunks: a truncated call (\'{"city": "Par\') streamed by any integration becomes '
         "tool_calls=[{'city': 'Par'}], while invoke() reports it in invalid_tool_calls"
     ),
 }

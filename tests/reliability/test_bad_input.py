@@ -52,8 +52,12 @@ def test_out_of_range_parameter(quiet: LocalBedrock, model: str, api: str, name:
     params = InferenceParams(**{name: value})
     spec = resolve(model, api)  # type: ignore[arg-type]
     completion_takes_top_k = (
-        name == "top_k" and api == "invoke" and spec.completion_body_format() is BodyFormat.TEXT_COMPLETION
-        and isinstance(value, int) and spec.top_k is not None and spec.top_k.contains(value)
+        name == "top_k"
+        and api == "invoke"
+        and spec.completion_body_format() is BodyFormat.TEXT_COMPLETION
+        and isinstance(value, int)
+        and spec.top_k is not None
+        and spec.top_k.contains(value)
     )
     if not completion_takes_top_k:  # a default top_k is fine where the model's text-completion body takes it
         with pytest.raises(ParameterError) as info:
@@ -75,7 +79,8 @@ def test_malformed_request(quiet: LocalBedrock, case: RequestCase) -> None:
     client = BedrockClient(case.model, api=case.api, **quiet.client_kwargs())
     request = case.request()
     calls = (
-        (client.chat, client.stream_chat) if isinstance(request, ChatRequest)
+        (client.chat, client.stream_chat)
+        if isinstance(request, ChatRequest)
         else (client.complete, client.stream_complete)
     )
     for call in calls:
@@ -119,26 +124,56 @@ def _lc_chat(bedrock: LocalBedrock, case: str) -> None:
     if case == "ctor-unknown-model":
         from langchain_bedrock_mistral import ChatBedrockMistral
 
-        _expect(UnknownModelError, lambda: ChatBedrockMistral(model="mistral.nope-v1:0", region_name="us-east-1"))
+        _expect(
+            UnknownModelError, lambda: ChatBedrockMistral(model="mistral.nope-v1:0", region_name="us-east-1")
+        )
         return
     model = adapter.build(bedrock)
-    image = HumanMessage(content=[
-        {"type": "text", "text": "What is this?"},
-        {"type": "image", "base64": __import__("base64").b64encode(PNG).decode(), "mime_type": "image/png"},
-    ])
+    image = HumanMessage(
+        content=[
+            {"type": "text", "text": "What is this?"},
+            {
+                "type": "image",
+                "base64": __import__("base64").b64encode(PNG).decode(),
+                "mime_type": "image/png",
+            },
+        ]
+    )
     actions: dict[str, tuple[type[BaseException], Any]] = {
         "call-temperature": (ParameterError, lambda: model.invoke("hi", temperature=3)),
         "call-max-tokens": (ParameterError, lambda: model.invoke("hi", max_tokens=10**6)),
         "empty-messages": (InvalidRequestError, lambda: model.invoke([])),
         "ends-with-ai": (InvalidRequestError, lambda: model.invoke([HumanMessage("hi"), AIMessage("hello")])),
-        "bad-tool-schema": (InvalidRequestError, lambda: model.bind_tools([
-            {"type": "function", "function": {"name": "get_weather", "description": "w",
-                                              "parameters": {"type": "object", "properties": {"c": {"type": "town"}}}}}
-        ]).invoke("weather?")),
-        "bad-tool-name": (InvalidRequestError, lambda: model.bind_tools([
-            {"type": "function", "function": {"name": "get weather", "description": "w",
-                                              "parameters": {"type": "object", "properties": {}}}}
-        ]).invoke("weather?")),
+        "bad-tool-schema": (
+            InvalidRequestError,
+            lambda: model.bind_tools(
+                [
+                    {
+                        "type": "function",
+                        "function": {
+                            "name": "get_weather",
+                            "description": "w",
+                            "parameters": {"type": "object", "properties": {"c": {"type": "town"}}},
+                        },
+                    }
+                ]
+            ).invoke("weather?"),
+        ),
+        "bad-tool-name": (
+            InvalidRequestError,
+            lambda: model.bind_tools(
+                [
+                    {
+                        "type": "function",
+                        "function": {
+                            "name": "get weather",
+                            "description": "w",
+                            "parameters": {"type": "object", "properties": {}},
+                        },
+                    }
+                ]
+            ).invoke("weather?"),
+        ),
         "image-to-text-only": (UnsupportedFeatureError, lambda: model.invoke([image])),
         "context-window": (ContextWindowExceededError, lambda: model.invoke("word " * 132_000)),
         "unknown-call-kwarg": (TypeError, lambda: model.invoke("hi", temprature=0.2)),
@@ -155,7 +190,9 @@ def _lc_llm(bedrock: LocalBedrock, case: str) -> None:
     if case == "ctor-unknown-model":
         from langchain_bedrock_mistral import BedrockMistralLLM
 
-        _expect(UnknownModelError, lambda: BedrockMistralLLM(model="mistral.nope-v1:0", region_name="us-east-1"))
+        _expect(
+            UnknownModelError, lambda: BedrockMistralLLM(model="mistral.nope-v1:0", region_name="us-east-1")
+        )
         return
     llm = adapter.build(bedrock)
     actions: dict[str, tuple[type[BaseException], Any]] = {
@@ -191,18 +228,26 @@ def _li(bedrock: LocalBedrock, case: str) -> None:
     bad_name = FunctionTool.from_defaults(fn=weather, name="get weather", description="w")
     bad_schema = FunctionTool.from_defaults(fn=weather, name="get_weather", description="w")
     bad_schema.metadata.fn_schema = None
-    image = ChatMessage(role=MessageRole.USER, blocks=[TextBlock(text="What is this?"), ImageBlock(image=PNG)])
+    image = ChatMessage(
+        role=MessageRole.USER, blocks=[TextBlock(text="What is this?"), ImageBlock(image=PNG)]
+    )
     actions: dict[str, tuple[type[BaseException], Any]] = {
         "call-temperature": (ParameterError, lambda: llm.chat([user], temperature=1.5)),
         "empty-messages": (InvalidRequestError, lambda: llm.chat([])),
-        "ends-with-assistant": (InvalidRequestError, lambda: llm.chat(
-            [user, ChatMessage(role=MessageRole.ASSISTANT, content="hello")])),
+        "ends-with-assistant": (
+            InvalidRequestError,
+            lambda: llm.chat([user, ChatMessage(role=MessageRole.ASSISTANT, content="hello")]),
+        ),
         "bad-tool-name": (InvalidRequestError, lambda: llm.chat_with_tools([bad_name], user_msg="weather?")),
-        "bad-tool-schema": (InvalidRequestError, lambda: llm.chat_with_tools(
-            [_schema_tool(bad_schema)], user_msg="weather?")),
+        "bad-tool-schema": (
+            InvalidRequestError,
+            lambda: llm.chat_with_tools([_schema_tool(bad_schema)], user_msg="weather?"),
+        ),
         "image-to-text-only": (UnsupportedFeatureError, lambda: llm.chat([image])),
-        "context-window": (ContextWindowExceededError, lambda: llm.chat(
-            [ChatMessage(role=MessageRole.USER, content="word " * 132_000)])),
+        "context-window": (
+            ContextWindowExceededError,
+            lambda: llm.chat([ChatMessage(role=MessageRole.USER, content="word " * 132_000)]),
+        ),
     }
     error, action = actions[case]
     _expect(error, action)
@@ -229,8 +274,13 @@ def test_bad_input_through_adapter(quiet: LocalBedrock, adapter: str, case: str)
 
 
 def test_errors_before_requests_are_value_errors() -> None:
-    for error in (ParameterError, InvalidRequestError, UnsupportedFeatureError, ContextWindowExceededError,
-                  UnknownModelError):
+    for error in (
+        ParameterError,
+        InvalidRequestError,
+        UnsupportedFeatureError,
+        ContextWindowExceededError,
+        UnknownModelError,
+    ):
         assert issubclass(error, ValueError) and issubclass(error, BedrockMistralError)
 
 

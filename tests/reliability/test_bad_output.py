@@ -14,9 +14,15 @@ from tests.reliability import registry
 from tests.reliability.adapters import BY_KEY, LARGE2, M7B, loop
 from tests.reliability.engines import NOT_AN_OBJECT, TRUNCATED, MisbehavingEngine
 
-WEATHER = ToolSpec("get_weather", "Weather in a city", {"type": "object", "properties": {"city": {"type": "string"}}})
+WEATHER = ToolSpec(
+    "get_weather", "Weather in a city", {"type": "object", "properties": {"city": {"type": "string"}}}
+)
 ASK = ChatRequest((Message("user", "What is the weather in Paris?"),), tools=(WEATHER,))
-FORMATS = {"chat-completion": (LARGE2, "invoke"), "text-completion": (M7B, "invoke"), "converse": (LARGE2, "converse")}
+FORMATS = {
+    "chat-completion": (LARGE2, "invoke"),
+    "text-completion": (M7B, "invoke"),
+    "converse": (LARGE2, "converse"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +110,9 @@ def triples(scenario: registry.Scenario) -> list[Any]:
 
 
 @pytest.mark.parametrize("where, style_or_fmt, how", triples(registry.MALFORMED_TOOL_JSON))
-def test_malformed_tool_json(emulators: dict[str, LocalBedrock], where: str, style_or_fmt: str, how: str) -> None:
+def test_malformed_tool_json(
+    emulators: dict[str, LocalBedrock], where: str, style_or_fmt: str, how: str
+) -> None:
     bedrock = emulators["malformed-json"]
     if where == "transport":
         response = transport_call(bedrock, style_or_fmt, how, ASK)
@@ -131,7 +139,9 @@ def test_malformed_tool_json(emulators: dict[str, LocalBedrock], where: str, sty
 
 
 @pytest.mark.parametrize("where, fmt, how", registry.NON_OBJECT_TOOL_JSON.params())
-def test_non_object_tool_arguments(emulators: dict[str, LocalBedrock], where: str, fmt: str, how: str) -> None:
+def test_non_object_tool_arguments(
+    emulators: dict[str, LocalBedrock], where: str, fmt: str, how: str
+) -> None:
     response = transport_call(emulators["not-an-object"], fmt, how, ASK)
     (call,) = response.tool_calls
     assert call.raw_arguments == NOT_AN_OBJECT
@@ -140,7 +150,9 @@ def test_non_object_tool_arguments(emulators: dict[str, LocalBedrock], where: st
 
 
 @pytest.mark.parametrize("where, style_or_fmt, how", triples(registry.UNKNOWN_TOOL))
-def test_call_to_unknown_tool(emulators: dict[str, LocalBedrock], where: str, style_or_fmt: str, how: str) -> None:
+def test_call_to_unknown_tool(
+    emulators: dict[str, LocalBedrock], where: str, style_or_fmt: str, how: str
+) -> None:
     bedrock = emulators["unknown-tool"]
     if where == "transport":
         response = transport_call(bedrock, style_or_fmt, how, ASK)
@@ -191,4 +203,3 @@ def check_llama_selection_not_invented(bedrock: LocalBedrock, style: str) -> Non
     except ValueError:
         return  # refusing the malformed call is fine
     assert all(s.tool_kwargs == {} for s in selections), [s.tool_kwargs for s in selections]
-

@@ -47,7 +47,12 @@ TRANSIENT = {
 }
 CLIENT_ERRORS = {
     "400": (400, "ValidationException", ValidationError, "Malformed input request: reliability probe 400"),
-    "403": (403, "AccessDeniedException", AccessDeniedError, "You don't have access to the model (probe 403)"),
+    "403": (
+        403,
+        "AccessDeniedException",
+        AccessDeniedError,
+        "You don't have access to the model (probe 403)",
+    ),
 }
 
 
@@ -68,7 +73,9 @@ def full_answer(bedrock: LocalBedrock, adapter: str) -> str:
 
 
 @pytest.mark.parametrize("adapter, style", registry.THROTTLE_WITHIN.params())
-def test_throttled_within_budget_succeeds_with_backoff(bedrock: LocalBedrock, adapter: str, style: str) -> None:
+def test_throttled_within_budget_succeeds_with_backoff(
+    bedrock: LocalBedrock, adapter: str, style: str
+) -> None:
     spec = BY_KEY[adapter]
     model = spec.build(bedrock, max_retries=3)
     bedrock.faults.throttle(2)
@@ -109,7 +116,9 @@ def test_transient_errors_are_retried(bedrock: LocalBedrock, adapter: str, style
 
 
 @pytest.mark.parametrize("adapter, style, kind", registry.TRANSIENT_EXHAUSTED.params())
-def test_transient_errors_exhausted_raise_typed(bedrock: LocalBedrock, adapter: str, style: str, kind: str) -> None:
+def test_transient_errors_exhausted_raise_typed(
+    bedrock: LocalBedrock, adapter: str, style: str, kind: str
+) -> None:
     status, code, error = TRANSIENT[kind]
     spec = BY_KEY[adapter]
     model = spec.build(bedrock, max_retries=1)
@@ -158,7 +167,9 @@ def test_in_stream_exception_delivers_chunks_then_typed_error(
 
 
 @pytest.mark.parametrize("adapter, style", registry.DROPPED_STREAM.params())
-def test_dropped_stream_is_an_error_never_a_short_answer(bedrock: LocalBedrock, adapter: str, style: str) -> None:
+def test_dropped_stream_is_an_error_never_a_short_answer(
+    bedrock: LocalBedrock, adapter: str, style: str
+) -> None:
     spec = BY_KEY[adapter]
     full = full_answer(bedrock, adapter)
     model = spec.build(bedrock, max_retries=3)

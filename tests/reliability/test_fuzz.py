@@ -34,12 +34,20 @@ FORMATS = {
 }
 
 
-def run_property(scenario: registry.Scenario, strategy: st.SearchStrategy[Any], check: Callable[[Any], None]) -> None:
+def run_property(
+    scenario: registry.Scenario, strategy: st.SearchStrategy[Any], check: Callable[[Any], None]
+) -> None:
     """Run `check` on exactly `scenario.examples` derandomized examples, and prove that many ran."""
     ran = [0]
 
-    @settings(max_examples=scenario.examples, derandomize=True, database=None, deadline=None,
-              suppress_health_check=list(HealthCheck), print_blob=True)
+    @settings(
+        max_examples=scenario.examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        print_blob=True,
+    )
     @given(strategy)
     def prop(value: Any) -> None:
         ran[0] += 1
@@ -60,25 +68,75 @@ def typed_only(fn: Callable[[], Any]) -> Any:
 
 
 shaped_bodies = st.one_of(
-    st.fixed_dictionaries({}, optional={
-        "choices": st.lists(st.fixed_dictionaries({}, optional={
-            "message": st.fixed_dictionaries({}, optional={
-                "content": json_values, "tool_calls": st.lists(st.fixed_dictionaries({}, optional={
-                    "id": json_values, "function": st.fixed_dictionaries({}, optional={
-                        "name": json_values, "arguments": json_values})}), max_size=2)}),
-            "stop_reason": json_values}), max_size=2),
-        "usage": st.fixed_dictionaries({}, optional={"prompt_tokens": json_values, "completion_tokens": json_values}),
-        "outputs": st.lists(st.fixed_dictionaries({}, optional={"text": json_values, "stop_reason": json_values}),
-                            max_size=2),
-    }),
-    st.fixed_dictionaries({}, optional={
-        "output": st.fixed_dictionaries({}, optional={"message": st.fixed_dictionaries({}, optional={
-            "content": st.lists(st.fixed_dictionaries({}, optional={
-                "text": json_values, "toolUse": json_objects, "reasoningContent": json_values}), max_size=3)})}),
-        "stopReason": json_values, "usage": json_values, "metrics": json_values,
-    }),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "choices": st.lists(
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "message": st.fixed_dictionaries(
+                            {},
+                            optional={
+                                "content": json_values,
+                                "tool_calls": st.lists(
+                                    st.fixed_dictionaries(
+                                        {},
+                                        optional={
+                                            "id": json_values,
+                                            "function": st.fixed_dictionaries(
+                                                {}, optional={"name": json_values, "arguments": json_values}
+                                            ),
+                                        },
+                                    ),
+                                    max_size=2,
+                                ),
+                            },
+                        ),
+                        "stop_reason": json_values,
+                    },
+                ),
+                max_size=2,
+            ),
+            "usage": st.fixed_dictionaries(
+                {}, optional={"prompt_tokens": json_values, "completion_tokens": json_values}
+            ),
+            "outputs": st.lists(
+                st.fixed_dictionaries({}, optional={"text": json_values, "stop_reason": json_values}),
+                max_size=2,
+            ),
+        },
+    ),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "output": st.fixed_dictionaries(
+                {},
+                optional={
+                    "message": st.fixed_dictionaries(
+                        {},
+                        optional={
+                            "content": st.lists(
+                                st.fixed_dictionaries(
+                                    {},
+                                    optional={
+                                        "text": json_values,
+                                        "toolUse": json_objects,
+                                        "reasoningContent": json_values,
+                                    },
+                                ),
+                                max_size=3,
+                            )
+                        },
+                    )
+                },
+            ),
+            "stopReason": json_values,
+            "usage": json_values,
+            "metrics": json_values,
+        },
+    ),
 )
-
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
@@ -94,7 +152,6 @@ def test_decoders_take_any_body(fmt: str) -> None:
             assert isinstance(result.text, str)
 
     run_property(registry.get(f"fuzz-decode-{fmt}"), st.tuples(json_objects | shaped_bodies, headers), check)
-
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
@@ -125,7 +182,9 @@ def test_invoke_stream_event_payloads() -> None:
 
     events = st.one_of(
         json_values,
-        st.builds(lambda b: {"chunk": {"bytes": b}}, st.binary(max_size=40) | st.text(max_size=20).map(str.encode)),
+        st.builds(
+            lambda b: {"chunk": {"bytes": b}}, st.binary(max_size=40) | st.text(max_size=20).map(str.encode)
+        ),
         st.builds(lambda v: {"chunk": {"bytes": json.dumps(v).encode()}}, json_values),
     )
     run_property(registry.get("fuzz-stream-payload"), events, check)
@@ -137,7 +196,9 @@ def test_invoke_stream_event_payloads() -> None:
 def test_prompt_template_takes_any_messages() -> None:
     def check(value: tuple[list[Any], str, bool]) -> None:
         conversation, version, continue_final = value
-        prompt = typed_only(lambda: render_prompt(conversation, version, continue_final_message=continue_final))
+        prompt = typed_only(
+            lambda: render_prompt(conversation, version, continue_final_message=continue_final)
+        )
         if prompt is not None:
             assert isinstance(prompt, str) and prompt.startswith("<s>")
 
@@ -148,13 +209,21 @@ def test_prompt_template_takes_any_messages() -> None:
 
 
 CLIENTS = {
-    (spec.model_id, api): BedrockClient(spec.model_id, api=api, region_name="us-east-1",  # type: ignore[arg-type]
-                                        endpoint_url="http://127.0.0.1:9", aws_access_key_id="a",
-                                        aws_secret_access_key="b")
-    for spec in MODELS for api in spec.apis
+    (spec.model_id, api): BedrockClient(
+        spec.model_id,
+        api=api,
+        region_name="us-east-1",  # type: ignore[arg-type]
+        endpoint_url="http://127.0.0.1:9",
+        aws_access_key_id="a",
+        aws_secret_access_key="b",
+    )
+    for spec in MODELS
+    for api in spec.apis
 }
 tool_specs = st.builds(
-    ToolSpec, st.text(max_size=10) | st.sampled_from(["get_weather", "a-b_c"]), st.text(max_size=10),
+    ToolSpec,
+    st.text(max_size=10) | st.sampled_from(["get_weather", "a-b_c"]),
+    st.text(max_size=10),
     json_objects | st.just({"type": "object", "properties": {"x": {"type": "string"}}}),
 )
 params = st.builds(
@@ -235,11 +304,20 @@ raw_requests = st.tuples(
     st.sampled_from(["POST", "GET", "PUT", "post"]),
     st.sampled_from(MODEL_PATHS),
     st.sampled_from(OPS),
-    st.one_of(json_objects.map(lambda v: json.dumps(v).encode()), st.binary(max_size=60),
-              json_values.map(lambda v: json.dumps(v).encode())),
-    st.lists(st.tuples(st.sampled_from(["X-Amz-Date", "Authorization", "Content-Type", "Accept", "X-Junk",
-                                        "Transfer-Encoding"]), st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=20)),
-             max_size=3),
+    st.one_of(
+        json_objects.map(lambda v: json.dumps(v).encode()),
+        st.binary(max_size=60),
+        json_values.map(lambda v: json.dumps(v).encode()),
+    ),
+    st.lists(
+        st.tuples(
+            st.sampled_from(
+                ["X-Amz-Date", "Authorization", "Content-Type", "Accept", "X-Junk", "Transfer-Encoding"]
+            ),
+            st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=20),
+        ),
+        max_size=3,
+    ),
 )
 
 
@@ -248,8 +326,10 @@ def test_emulator_answers_raw_http(open_emulator: LocalBedrock) -> None:
         method, model, op, body, extra = value
         extra = [(k, v) for k, v in extra if k != "Transfer-Encoding"]
         head = "".join(f"{k}: {v}\r\n" for k, v in extra)
-        request = (f"{method} /model/{model}/{op} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n"
-                   f"Connection: close\r\n{head}\r\n").encode() + body
+        request = (
+            f"{method} /model/{model}/{op} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n"
+            f"Connection: close\r\n{head}\r\n"
+        ).encode() + body
         with socket.create_connection(("127.0.0.1", open_emulator.port), timeout=10) as conn:
             conn.sendall(request)
             status, headers_, payload = read_response(conn)
@@ -260,6 +340,7 @@ def test_emulator_answers_raw_http(open_emulator: LocalBedrock) -> None:
 
 def test_emulator_survives_broken_http(open_emulator: LocalBedrock) -> None:
     """Garbage request lines and headers: a plain 400 or a Bedrock error, then the server still serves."""
+
     def check(raw: bytes) -> None:
         with socket.create_connection(("127.0.0.1", open_emulator.port), timeout=10) as conn:
             conn.sendall(raw + b"\r\n\r\n")
@@ -272,17 +353,27 @@ def test_emulator_survives_broken_http(open_emulator: LocalBedrock) -> None:
 
     lines = st.one_of(
         st.binary(max_size=80),
-        st.builds(lambda m, t, v: f"{m} {t} {v}".encode("utf-8", "replace"),
-                  st.text(max_size=8), st.text(max_size=20), st.sampled_from(["HTTP/1.1", "HTTP/1.0", "HTTP/9"])),
+        st.builds(
+            lambda m, t, v: f"{m} {t} {v}".encode("utf-8", "replace"),
+            st.text(max_size=8),
+            st.text(max_size=20),
+            st.sampled_from(["HTTP/1.1", "HTTP/1.0", "HTTP/9"]),
+        ),
         st.builds(lambda h: b"POST /model/x/invoke HTTP/1.1\r\n" + h, st.binary(max_size=60)),
-        st.builds(lambda n: f"POST /model/x/invoke HTTP/1.1\r\nContent-Length: {n}".encode(),
-                  st.sampled_from(["-1", "abc", "1e9", "99999999999999999999", " 5"])),
-        st.builds(lambda c: b"POST /model/x/invoke HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + c,
-                  st.binary(max_size=30)),
+        st.builds(
+            lambda n: f"POST /model/x/invoke HTTP/1.1\r\nContent-Length: {n}".encode(),
+            st.sampled_from(["-1", "abc", "1e9", "99999999999999999999", " 5"]),
+        ),
+        st.builds(
+            lambda c: b"POST /model/x/invoke HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + c,
+            st.binary(max_size=30),
+        ),
     )
     run_property(registry.get("fuzz-emulator-broken-http"), lines, check)
     client = open_emulator.client()
-    assert client.invoke_model(modelId="mistral.mistral-7b-instruct-v0:2", body=b'{"prompt": "hi"}')["body"].read()
+    assert client.invoke_model(modelId="mistral.mistral-7b-instruct-v0:2", body=b'{"prompt": "hi"}')[
+        "body"
+    ].read()
 
 
 def test_emulator_answers_boto3_with_odd_bodies(open_emulator: LocalBedrock) -> None:
@@ -295,7 +386,9 @@ def test_emulator_answers_boto3_with_odd_bodies(open_emulator: LocalBedrock) -> 
             if op == "invoke":
                 client.invoke_model(modelId=model, body=json.dumps(body).encode())["body"].read()
             elif op == "invoke-stream":
-                response = client.invoke_model_with_response_stream(modelId=model, body=json.dumps(body).encode())
+                response = client.invoke_model_with_response_stream(
+                    modelId=model, body=json.dumps(body).encode()
+                )
                 for _ in response["body"]:
                     pass
             elif op == "converse":
@@ -316,34 +409,79 @@ def test_emulator_answers_boto3_with_odd_bodies(open_emulator: LocalBedrock) -> 
     text = st.text(max_size=12)
     blocks = st.one_of(
         st.builds(lambda t: {"text": t}, text),
-        st.builds(lambda i, n, v: {"toolUse": {"toolUseId": i, "name": n, "input": v}}, text, text, json_values),
-        st.builds(lambda i, t, s: {"toolResult": {"toolUseId": i, "content": [{"text": t}], "status": s}},
-                  text, text, st.sampled_from(["success", "error"])),
-        st.builds(lambda f, b: {"image": {"format": f, "source": {"bytes": b}}},
-                  st.sampled_from(["png", "jpeg", "gif", "webp"]), st.binary(max_size=16)),
+        st.builds(
+            lambda i, n, v: {"toolUse": {"toolUseId": i, "name": n, "input": v}}, text, text, json_values
+        ),
+        st.builds(
+            lambda i, t, s: {"toolResult": {"toolUseId": i, "content": [{"text": t}], "status": s}},
+            text,
+            text,
+            st.sampled_from(["success", "error"]),
+        ),
+        st.builds(
+            lambda f, b: {"image": {"format": f, "source": {"bytes": b}}},
+            st.sampled_from(["png", "jpeg", "gif", "webp"]),
+            st.binary(max_size=16),
+        ),
     )
     converse_bodies = st.fixed_dictionaries(
-        {"messages": st.lists(st.fixed_dictionaries(
-            {"role": st.sampled_from(["user", "assistant"]), "content": st.lists(blocks, max_size=3)}), max_size=3)},
+        {
+            "messages": st.lists(
+                st.fixed_dictionaries(
+                    {"role": st.sampled_from(["user", "assistant"]), "content": st.lists(blocks, max_size=3)}
+                ),
+                max_size=3,
+            )
+        },
         optional={
             "system": st.lists(st.builds(lambda t: {"text": t}, text), max_size=2),
-            "inferenceConfig": st.fixed_dictionaries({}, optional={
-                "maxTokens": st.integers(-2, 10**6), "temperature": st.floats(-1, 3), "topP": st.floats(-1, 3),
-                "stopSequences": st.lists(text, max_size=12)}),
-            "toolConfig": st.fixed_dictionaries({"tools": st.lists(st.builds(
-                lambda n, v: {"toolSpec": {"name": n, "inputSchema": {"json": v}}}, text, json_objects), max_size=2)},
-                optional={"toolChoice": st.sampled_from([{"auto": {}}, {"any": {}}, {"tool": {"name": "x"}}])}),
+            "inferenceConfig": st.fixed_dictionaries(
+                {},
+                optional={
+                    "maxTokens": st.integers(-2, 10**6),
+                    "temperature": st.floats(-1, 3),
+                    "topP": st.floats(-1, 3),
+                    "stopSequences": st.lists(text, max_size=12),
+                },
+            ),
+            "toolConfig": st.fixed_dictionaries(
+                {
+                    "tools": st.lists(
+                        st.builds(
+                            lambda n, v: {"toolSpec": {"name": n, "inputSchema": {"json": v}}},
+                            text,
+                            json_objects,
+                        ),
+                        max_size=2,
+                    )
+                },
+                optional={
+                    "toolChoice": st.sampled_from([{"auto": {}}, {"any": {}}, {"tool": {"name": "x"}}])
+                },
+            ),
             "additionalModelRequestFields": json_objects,
         },
     )
-    invoke_bodies = json_objects | st.fixed_dictionaries(
-        {"prompt": json_values | st.text(max_size=20)}, optional={k: json_values for k in ("max_tokens", "stop", "temperature", "top_p", "top_k")}
-    ) | st.fixed_dictionaries(
-        {"messages": st.lists(json_objects, max_size=3)}, optional={k: json_values for k in ("tools", "tool_choice", "max_tokens", "response_format")}
+    invoke_bodies = (
+        json_objects
+        | st.fixed_dictionaries(
+            {"prompt": json_values | st.text(max_size=20)},
+            optional={k: json_values for k in ("max_tokens", "stop", "temperature", "top_p", "top_k")},
+        )
+        | st.fixed_dictionaries(
+            {"messages": st.lists(json_objects, max_size=3)},
+            optional={k: json_values for k in ("tools", "tool_choice", "max_tokens", "response_format")},
+        )
     )
     values = st.one_of(
-        st.tuples(st.sampled_from(["invoke", "invoke-stream"]), st.sampled_from(invoke_models), invoke_bodies),
-        st.tuples(st.sampled_from(["converse", "converse-stream"]), st.sampled_from([m.model_id for m in MODELS]), converse_bodies),
+        st.tuples(
+            st.sampled_from(["invoke", "invoke-stream"]), st.sampled_from(invoke_models), invoke_bodies
+        ),
+        st.tuples(
+            st.sampled_from(["converse", "converse-stream"]),
+            st.sampled_from([m.model_id for m in MODELS]),
+            converse_bodies,
+        ),
     )
     run_property(registry.get("fuzz-emulator-boto3"), values, check)
 

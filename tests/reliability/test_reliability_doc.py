@@ -59,7 +59,12 @@ def render() -> str:
         "",
     ]
     for section in registry.SECTIONS:
-        lines += [f"## {section}", "", "| scenario | expected behaviour | count | result |", "|---|---|---|---|"]
+        lines += [
+            f"## {section}",
+            "",
+            "| scenario | expected behaviour | count | result |",
+            "|---|---|---|---|",
+        ]
         for row in (r for r in rows if r.section == section):
             result = RESULT[section].format(n=row.count)
             if row.lost not in ("0", ""):

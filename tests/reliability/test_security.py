@@ -116,8 +116,14 @@ def debug_logs() -> Iterator[Capture]:
     """Every logger at DEBUG (botocore, urllib3, aiobotocore, aiohttp, ours, the frameworks')."""
     capture = Capture()
     root = logging.getLogger()
-    saved = root.level, {name: lg.level for name, lg in logging.root.manager.loggerDict.items()
-                         if isinstance(lg, logging.Logger)}
+    saved = (
+        root.level,
+        {
+            name: lg.level
+            for name, lg in logging.root.manager.loggerDict.items()
+            if isinstance(lg, logging.Logger)
+        },
+    )
     root.setLevel(logging.DEBUG)
     for name in saved[1]:
         logging.getLogger(name).setLevel(logging.DEBUG)
@@ -130,7 +136,9 @@ def debug_logs() -> Iterator[Capture]:
 
 
 @pytest.mark.parametrize("adapter, style", registry.SECRET_LOGS.params())
-def test_credentials_not_in_debug_logs(secure: LocalBedrock, debug_logs: Capture, adapter: str, style: str) -> None:
+def test_credentials_not_in_debug_logs(
+    secure: LocalBedrock, debug_logs: Capture, adapter: str, style: str
+) -> None:
     spec = BY_KEY[adapter]
     instance = build(adapter, secure, max_retries=2)
     secure.faults.throttle(1)  # the retry path logs too
@@ -138,7 +146,9 @@ def test_credentials_not_in_debug_logs(secure: LocalBedrock, debug_logs: Capture
     assert outcome.text
     assert len(secure.requests) == 2
     text = "\n".join(debug_logs.lines)
-    assert any(line.startswith("botocore") for line in debug_logs.lines), "botocore DEBUG logs were not captured"
+    assert any(line.startswith("botocore") for line in debug_logs.lines), (
+        "botocore DEBUG logs were not captured"
+    )
     assert "Authorization" in text or "authorization" in text  # botocore did log the signed request
     assert SECRET not in text, "the secret access key leaked into the DEBUG logs"
     leaked = [line[:120] for line in debug_logs.lines if TOKEN in line]
@@ -146,7 +156,9 @@ def test_credentials_not_in_debug_logs(secure: LocalBedrock, debug_logs: Capture
 
 
 @pytest.mark.parametrize("style", ["invoke", "astream"])
-def test_session_token_not_in_botocore_debug_logs(secure: LocalBedrock, debug_logs: Capture, style: str) -> None:
+def test_session_token_not_in_botocore_debug_logs(
+    secure: LocalBedrock, debug_logs: Capture, style: str
+) -> None:
     spec = BY_KEY["langchain-chat"]
     assert spec.call(build("langchain-chat", secure), style, QUESTION).text
     leaked = [line[:120] for line in debug_logs.lines if TOKEN in line]
@@ -155,8 +167,12 @@ def test_session_token_not_in_botocore_debug_logs(secure: LocalBedrock, debug_lo
 
 def _error(case: str, bedrock: LocalBedrock) -> BaseException:
     if case == "auth":
-        client = BedrockClient(LARGE2, **{**bedrock.client_kwargs(), "aws_secret_access_key": SECRET + "x"},
-                               aws_session_token=TOKEN, max_retries=0)
+        client = BedrockClient(
+            LARGE2,
+            **{**bedrock.client_kwargs(), "aws_secret_access_key": SECRET + "x"},
+            aws_session_token=TOKEN,
+            max_retries=0,
+        )
         with pytest.raises(AuthenticationError) as info:
             client.chat(ChatRequest((Message("user", "hi"),)))
         return info.value
@@ -177,8 +193,13 @@ def _error(case: str, bedrock: LocalBedrock) -> BaseException:
             list(client.stream_chat(ChatRequest((Message("user", QUESTION),))))
         return info.value
     with pytest.raises(ConfigurationError) as info:
-        BedrockClient(LARGE2, aws_access_key_id=None, aws_secret_access_key=SECRET, aws_session_token=TOKEN,
-                      region_name="us-east-1")
+        BedrockClient(
+            LARGE2,
+            aws_access_key_id=None,
+            aws_secret_access_key=SECRET,
+            aws_session_token=TOKEN,
+            region_name="us-east-1",
+        )
     return info.value
 
 
@@ -207,7 +228,9 @@ def _raw_post(bedrock: LocalBedrock, headers: dict[str, str], body: bytes = b"{}
             data += chunk
     head_bytes, _, payload = data.partition(b"\r\n\r\n")
     lines = head_bytes.decode("latin-1").split("\r\n")
-    error_type = next((line.split(":", 1)[1].strip() for line in lines if line.lower().startswith("x-amzn-errortype")), "")
+    error_type = next(
+        (line.split(":", 1)[1].strip() for line in lines if line.lower().startswith("x-amzn-errortype")), ""
+    )
     return int(lines[0].split()[1]), error_type, payload
 
 
@@ -217,7 +240,9 @@ def _shift_clock(monkeypatch: pytest.MonkeyPatch, minutes: int) -> None:
 
 
 @pytest.mark.parametrize("case", registry.STRICT_AUTH.params())
-def test_strict_mode_rejects_bad_signatures(secure: LocalBedrock, monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+def test_strict_mode_rejects_bad_signatures(
+    secure: LocalBedrock, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
     body = b'{"messages": [{"role": "user", "content": "hi"}]}'
     expected = {
         "wrong-secret": "InvalidSignatureException",
@@ -229,8 +254,11 @@ def test_strict_mode_rejects_bad_signatures(secure: LocalBedrock, monkeypatch: p
         "malformed": "IncompleteSignatureException",
     }
     if case in ("missing", "malformed"):
-        headers = {} if case == "missing" else {"Authorization": "AWS4-HMAC-SHA256 Credential=garbage",
-                                                 "X-Amz-Date": "20240101T000000Z"}
+        headers = (
+            {}
+            if case == "missing"
+            else {"Authorization": "AWS4-HMAC-SHA256 Credential=garbage", "X-Amz-Date": "20240101T000000Z"}
+        )
         status, error_type, payload = _raw_post(secure, headers, body)
         assert status == (403 if case == "missing" else 400) and error_type.startswith(expected[case])
         assert b'"message"' in payload
@@ -242,6 +270,7 @@ def test_strict_mode_rejects_bad_signatures(secure: LocalBedrock, monkeypatch: p
         options["aws_access_key_id"] = "AKIAUNKNOWN000000000"
     client = secure.client(**options)
     if case == "tampered-body":
+
         def tamper(request: Any, **_: Any) -> None:
             request.body = request.body.replace(b'"hi"', b'"HI"')
 
@@ -262,7 +291,9 @@ def test_strict_mode_rejects_bad_signatures(secure: LocalBedrock, monkeypatch: p
 
 
 def test_strict_mode_errors_map_to_authentication_error(secure: LocalBedrock) -> None:
-    client = BedrockClient(LARGE2, **{**secure.client_kwargs(), "aws_secret_access_key": "wrong"}, max_retries=3)
+    client = BedrockClient(
+        LARGE2, **{**secure.client_kwargs(), "aws_secret_access_key": "wrong"}, max_retries=3
+    )
     with pytest.raises(AuthenticationError) as info:
         client.chat(ChatRequest((Message("user", "hi"),)))
     assert info.value.status_code == 403 and len(secure.requests) == 1  # auth errors are not retried
@@ -296,7 +327,9 @@ def _raw_exchange(bedrock: LocalBedrock, data: list[bytes]) -> tuple[int, str, b
             pass
     head, _, payload = response.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
-    error_type = next((line.split(":", 1)[1].strip() for line in lines if line.lower().startswith("x-amzn-errortype")), "")
+    error_type = next(
+        (line.split(":", 1)[1].strip() for line in lines if line.lower().startswith("x-amzn-errortype")), ""
+    )
     return int(lines[0].split()[1]), error_type, payload
 
 

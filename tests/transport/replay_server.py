@@ -49,8 +49,12 @@ class ReplayServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 replay.received.append(Received("POST", self.path, dict(self.headers), body))
-                answer = replay.answers.popleft() if replay.answers else Answer(
-                    500, [("Content-Type", "application/json")], b'{"message":"no answer queued"}'
+                answer = (
+                    replay.answers.popleft()
+                    if replay.answers
+                    else Answer(
+                        500, [("Content-Type", "application/json")], b'{"message":"no answer queued"}'
+                    )
                 )
                 self.send_response(answer.status)
                 for name, value in answer.headers:
@@ -76,7 +80,9 @@ class ReplayServer:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self.thread.start()
 
     @property

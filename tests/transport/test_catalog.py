@@ -36,12 +36,20 @@ def test_every_design_model_is_in_the_catalog() -> None:
         ("mistral.mistral-7b-instruct-v0:2", "invoke", (BodyFormat.TEXT_COMPLETION,), False, False),
         ("mistral.mixtral-8x7b-instruct-v0:1", "invoke", (BodyFormat.TEXT_COMPLETION,), False, False),
         ("mistral.mistral-small-2402-v1:0", "invoke", (BodyFormat.TEXT_COMPLETION,), True, True),
-        ("mistral.mistral-large-2402-v1:0", "invoke", (BodyFormat.TEXT_COMPLETION, BodyFormat.CHAT_COMPLETION), True, True),
+        (
+            "mistral.mistral-large-2402-v1:0",
+            "invoke",
+            (BodyFormat.TEXT_COMPLETION, BodyFormat.CHAT_COMPLETION),
+            True,
+            True,
+        ),
         ("mistral.mistral-large-2407-v1:0", "invoke", (BodyFormat.CHAT_COMPLETION,), True, True),
         ("mistral.pixtral-large-2502-v1:0", "converse", (), True, True),
     ],
 )
-def test_design_table(model_id: str, default_api: str, formats: tuple, tools: bool, system_converse: bool) -> None:
+def test_design_table(
+    model_id: str, default_api: str, formats: tuple, tools: bool, system_converse: bool
+) -> None:
     spec = catalog.resolve(model_id)
     assert spec.default_api == default_api
     assert spec.invoke_formats == formats
@@ -65,11 +73,23 @@ def test_small_2402_tools_are_converse_only() -> None:
     ],
 )
 def test_seed_parameter_tables(
-    model_id: str, max_tokens_default: int, max_tokens_max: int, temperature: float, top_p: float, top_k: int | None
+    model_id: str,
+    max_tokens_default: int,
+    max_tokens_max: int,
+    temperature: float,
+    top_p: float,
+    top_k: int | None,
 ) -> None:
     spec = catalog.resolve(model_id)
-    assert (spec.max_tokens.default, spec.max_tokens.minimum, spec.max_tokens.maximum) == (max_tokens_default, 1, max_tokens_max)
-    assert spec.temperature.default == temperature and (spec.temperature.minimum, spec.temperature.maximum) == (0, 1)
+    assert (spec.max_tokens.default, spec.max_tokens.minimum, spec.max_tokens.maximum) == (
+        max_tokens_default,
+        1,
+        max_tokens_max,
+    )
+    assert spec.temperature.default == temperature and (
+        spec.temperature.minimum,
+        spec.temperature.maximum,
+    ) == (0, 1)
     assert spec.top_p.default == top_p
     assert spec.top_k is not None and spec.top_k.default == top_k
     assert (spec.top_k.minimum, spec.top_k.maximum) == (1, 200)
@@ -82,11 +102,17 @@ def test_large_2_has_a_128k_window() -> None:
 
 @pytest.mark.parametrize("prefix", ["us.", "eu.", "apac.", "global."])
 def test_region_prefixes(prefix: str) -> None:
-    assert catalog.resolve(prefix + "mistral.mistral-large-2407-v1:0").model_id == "mistral.mistral-large-2407-v1:0"
+    assert (
+        catalog.resolve(prefix + "mistral.mistral-large-2407-v1:0").model_id
+        == "mistral.mistral-large-2407-v1:0"
+    )
 
 
 def test_url_encoded_and_arn_ids() -> None:
-    assert catalog.find("mistral.mistral-7b-instruct-v0%3A2") is catalog.BY_ID["mistral.mistral-7b-instruct-v0:2"]
+    assert (
+        catalog.find("mistral.mistral-7b-instruct-v0%3A2")
+        is catalog.BY_ID["mistral.mistral-7b-instruct-v0:2"]
+    )
     arn = "arn:aws:bedrock:eu-west-3:111122223333:inference-profile/eu.mistral.pixtral-large-2502-v1:0"
     assert catalog.find(arn) is catalog.BY_ID["mistral.pixtral-large-2502-v1:0"]
 

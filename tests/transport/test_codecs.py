@@ -25,7 +25,9 @@ LARGE2 = resolve("mistral.mistral-large-2407-v1:0")
 M7B = resolve("mistral.mistral-7b-instruct-v0:2")
 PIXTRAL = resolve("mistral.pixtral-large-2502-v1:0")
 LARGE3 = resolve("mistral.mistral-large-3-675b-instruct")
-WEATHER = ToolSpec("get_weather", "Weather in a city", {"type": "object", "properties": {"city": {"type": "string"}}})
+WEATHER = ToolSpec(
+    "get_weather", "Weather in a city", {"type": "object", "properties": {"city": {"type": "string"}}}
+)
 CALL = ToolCall("call_abc123", "get_weather", {"city": "Paris"})
 TOOL_TURNS = (
     Message("system", "Be brief."),
@@ -36,8 +38,15 @@ TOOL_TURNS = (
 
 
 def test_text_completion_sends_stop_not_stop_sequences() -> None:
-    encoded = encode_completion(M7B, "invoke", CompletionRequest("Hello", InferenceParams(max_tokens=5, stop=("\n",), top_k=50)))
-    assert encoded.payload == {"prompt": encoded.payload["prompt"], "max_tokens": 5, "stop": ["\n"], "top_k": 50}
+    encoded = encode_completion(
+        M7B, "invoke", CompletionRequest("Hello", InferenceParams(max_tokens=5, stop=("\n",), top_k=50))
+    )
+    assert encoded.payload == {
+        "prompt": encoded.payload["prompt"],
+        "max_tokens": 5,
+        "stop": ["\n"],
+        "top_k": 50,
+    }
     assert encoded.payload["prompt"].startswith("<s>[INST]") and "Hello" in encoded.payload["prompt"]
 
 
@@ -60,9 +69,13 @@ def test_chat_format_tools_and_ids() -> None:
 
 def test_named_tool_choice_offers_only_that_tool() -> None:
     other = ToolSpec("get_time", "Time", {"type": "object", "properties": {}})
-    body = encode_chat(LARGE2, "invoke", ChatRequest(TOOL_TURNS[:2], tools=(WEATHER, other), tool_choice="get_time")).payload
+    body = encode_chat(
+        LARGE2, "invoke", ChatRequest(TOOL_TURNS[:2], tools=(WEATHER, other), tool_choice="get_time")
+    ).payload
     assert [t["function"]["name"] for t in body["tools"]] == ["get_time"] and body["tool_choice"] == "any"
-    kwargs = encode_chat(LARGE2, "converse", ChatRequest(TOOL_TURNS[:2], tools=(WEATHER, other), tool_choice="get_time")).payload
+    kwargs = encode_chat(
+        LARGE2, "converse", ChatRequest(TOOL_TURNS[:2], tools=(WEATHER, other), tool_choice="get_time")
+    ).payload
     assert [t["toolSpec"]["name"] for t in kwargs["toolConfig"]["tools"]] == ["get_time"]
     assert kwargs["toolConfig"]["toolChoice"] == {"any": {}}
 
@@ -79,7 +92,9 @@ def test_converse_rules() -> None:
 
 
 def test_converse_system_folded_for_7b() -> None:
-    kwargs = encode_chat(M7B, "converse", ChatRequest((Message("system", "Be brief."), Message("user", "hi")))).payload
+    kwargs = encode_chat(
+        M7B, "converse", ChatRequest((Message("system", "Be brief."), Message("user", "hi")))
+    ).payload
     assert "system" not in kwargs
     assert kwargs["messages"][0]["content"][0]["text"] == "Be brief.\n\nhi"
 
@@ -91,7 +106,11 @@ def test_converse_tool_config_kept_for_tool_history_without_tools() -> None:
 
 def test_converse_output_config_and_images() -> None:
     schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
-    kwargs = encode_chat(LARGE3, "converse", ChatRequest((Message("user", "capital?"),), response_format=ResponseFormat(schema, "City"))).payload
+    kwargs = encode_chat(
+        LARGE3,
+        "converse",
+        ChatRequest((Message("user", "capital?"),), response_format=ResponseFormat(schema, "City")),
+    ).payload
     structure = kwargs["outputConfig"]["textFormat"]["structure"]["jsonSchema"]
     assert json.loads(structure["schema"]) == schema and structure["name"] == "City"
     image = Message("user", [ImagePart(b"\x89PNG", "png")])
@@ -114,7 +133,9 @@ def test_chat_decode_keeps_malformed_arguments() -> None:
         ]
     }
     encoded = encode_chat(LARGE2, "invoke", ChatRequest((Message("user", "x"),)))
-    response = decode(encoded, body, {"X-Amzn-Bedrock-Input-Token-Count": "3", "X-Amzn-Bedrock-Output-Token-Count": "4"})
+    response = decode(
+        encoded, body, {"X-Amzn-Bedrock-Input-Token-Count": "3", "X-Amzn-Bedrock-Output-Token-Count": "4"}
+    )
     call = response.tool_calls[0]
     assert call.invalid and call.raw_arguments == "{not json" and call.arguments == {}
     assert response.stop_reason == "tool_calls" and response.raw_stop_reason == "tool_calls"
@@ -122,9 +143,13 @@ def test_chat_decode_keeps_malformed_arguments() -> None:
 
 
 def test_chat_client_side_stop() -> None:
-    encoded = encode_chat(LARGE2, "invoke", ChatRequest((Message("user", "x"),), params=InferenceParams(stop=("END",))))
+    encoded = encode_chat(
+        LARGE2, "invoke", ChatRequest((Message("user", "x"),), params=InferenceParams(stop=("END",)))
+    )
     assert "stop" not in encoded.payload
-    body = {"choices": [{"message": {"role": "assistant", "content": "one two END three"}, "stop_reason": "stop"}]}
+    body = {
+        "choices": [{"message": {"role": "assistant", "content": "one two END three"}, "stop_reason": "stop"}]
+    }
     assert decode(encoded, body, {}).text == "one two "
     decoder = stream_decoder(encoded)
     text = ""
@@ -156,7 +181,7 @@ def test_response_to_deltas_round_trip() -> None:
             {
                 "message": {
                     "content": " Hello  world\n",
-                    "tool_calls": [{"id": "abcDEF123", "function": {"name": "f", "arguments": "{\"a\": 1}"}}],
+                    "tool_calls": [{"id": "abcDEF123", "function": {"name": "f", "arguments": '{"a": 1}'}}],
                 },
                 "stop_reason": "tool_calls",
             }

@@ -34,9 +34,7 @@ def _status(meta: dict[str, Any]) -> int:
 def _frames(path: Path) -> list[dict[str, Any]]:
     buffer = EventStreamBuffer()
     buffer.add_data(path.read_bytes())
-    return [
-        {"headers": message.headers, "payload": json.loads(message.payload)} for message in buffer
-    ]
+    return [{"headers": message.headers, "payload": json.loads(message.payload)} for message in buffer]
 
 
 def _chunk_json(frame: dict[str, Any]) -> dict[str, Any]:
@@ -60,7 +58,10 @@ def test_invoke_recordings_decode(name: str, prefix: str) -> None:
     output = body["outputs"][0]
     assert response.text == output["text"]
     assert response.raw_stop_reason == output["stop_reason"]
-    assert response.stop_reason == {"length": "length", "stop": "stop", "max_tokens": "length"}[output["stop_reason"]]
+    assert (
+        response.stop_reason
+        == {"length": "length", "stop": "stop", "max_tokens": "length"}[output["stop_reason"]]
+    )
     if "X-Amzn-Bedrock-Input-Token-Count" in headers:
         assert response.usage is not None
         assert response.usage.input_tokens == int(headers["X-Amzn-Bedrock-Input-Token-Count"])
@@ -107,7 +108,9 @@ def _client(replay: ReplayServer, model: str, **kwargs: Any) -> BedrockClient:
     )
 
 
-def _queue_stream(replay: ReplayServer, folder: Path, binary: str, meta: str, truncate_to: int | None = None) -> bytes:
+def _queue_stream(
+    replay: ReplayServer, folder: Path, binary: str, meta: str, truncate_to: int | None = None
+) -> bytes:
     data = (folder / binary).read_bytes()
     if truncate_to is not None:
         data = _first_frames(data, truncate_to)
@@ -125,7 +128,12 @@ def _first_frames(data: bytes, count: int) -> bytes:
 
 
 STREAMS = [
-    ("newrelic_iwrs_mistral7b_stream", "response_body.eventstream.bin", "response_meta.json", "mistral.mistral-7b-instruct-v0:2"),
+    (
+        "newrelic_iwrs_mistral7b_stream",
+        "response_body.eventstream.bin",
+        "response_meta.json",
+        "mistral.mistral-7b-instruct-v0:2",
+    ),
     (
         "oteljs_iwrs_mistral_small_2402",
         "interaction1_response_body.eventstream.bin",
@@ -155,7 +163,9 @@ def test_stream_recordings_replayed_through_boto3(
 
 
 @pytest.mark.parametrize("name, binary, meta, model", STREAMS)
-def test_stream_recordings_replayed_async(replay: ReplayServer, name: str, binary: str, meta: str, model: str) -> None:
+def test_stream_recordings_replayed_async(
+    replay: ReplayServer, name: str, binary: str, meta: str, model: str
+) -> None:
     folder = recording(name)
     _queue_stream(replay, folder, binary, meta)
     chunks = [_chunk_json(f) for f in _frames(folder / binary)]
@@ -193,11 +203,16 @@ def test_invoke_recording_replayed_through_boto3(replay: ReplayServer) -> None:
     body = (folder / "interaction0_response_body.json").read_bytes()
     replay.queue(Answer(_status(meta), list(_flat_headers(meta).items()), body))
     response = _client(replay, "mistral.mistral-7b-instruct-v0:2").complete(
-        CompletionRequest("Say this is a test", InferenceParams(max_tokens=10, temperature=0.8, top_p=1, stop=("|",)))
+        CompletionRequest(
+            "Say this is a test", InferenceParams(max_tokens=10, temperature=0.8, top_p=1, stop=("|",))
+        )
     )
     assert response.text == "\n\nA man stands before a crowd of people"
     assert response.stop_reason == "length"
-    assert response.usage is not None and (response.usage.input_tokens, response.usage.output_tokens) == (6, 10)
+    assert response.usage is not None and (response.usage.input_tokens, response.usage.output_tokens) == (
+        6,
+        10,
+    )
     sent = json.loads(replay.received[0].body)
     assert sent["stop"] == ["|"] and sent["max_tokens"] == 10
 
@@ -205,7 +220,12 @@ def test_invoke_recording_replayed_through_boto3(replay: ReplayServer) -> None:
 @pytest.mark.parametrize(
     "name, prefix, error, code",
     [
-        ("newrelic_error_invoke_mistral7b_invalid_token_403", "", AuthenticationError, "UnrecognizedClientException"),
+        (
+            "newrelic_error_invoke_mistral7b_invalid_token_403",
+            "",
+            AuthenticationError,
+            "UnrecognizedClientException",
+        ),
         ("otelpy_error_invoke_invalid_model", "interaction0_", ValidationError, "ValidationException"),
         ("oteljs_iwrs_mistral_small_2402", "interaction0_", AuthenticationError, "InvalidSignatureException"),
     ],

@@ -36,7 +36,9 @@ from bedrock_mistral.local import LocalBedrock
 
 LARGE2 = "mistral.mistral-large-2407-v1:0"
 M7B = "mistral.mistral-7b-instruct-v0:2"
-QUESTION = ChatRequest((Message("user", "Tell me about the history of French cheese making in a few sentences."),))
+QUESTION = ChatRequest(
+    (Message("user", "Tell me about the history of French cheese making in a few sentences."),)
+)
 WEATHER = ToolSpec(
     "get_weather",
     "Get the current weather in a city",
@@ -137,7 +139,9 @@ def test_transient_errors_are_retried(bedrock: LocalBedrock, status: int, code: 
     [(400, "ValidationException", ValidationError), (403, "AccessDeniedException", AccessDeniedError)],
 )
 @pytest.mark.parametrize("style", CALL_STYLES)
-def test_client_errors_are_not_retried(bedrock: LocalBedrock, status: int, code: str, error: type, style: str) -> None:
+def test_client_errors_are_not_retried(
+    bedrock: LocalBedrock, status: int, code: str, error: type, style: str
+) -> None:
     bedrock.faults.error(status, code, "You shall not pass", count=5)
     with pytest.raises(error) as info:
         run(make(bedrock, max_retries=3), style)
@@ -146,7 +150,10 @@ def test_client_errors_are_not_retried(bedrock: LocalBedrock, status: int, code:
 
 
 @pytest.mark.parametrize("style", ["stream", "astream"])
-@pytest.mark.parametrize("exception, error", [("modelStreamErrorException", ModelStreamError), ("throttlingException", ThrottlingError)])
+@pytest.mark.parametrize(
+    "exception, error",
+    [("modelStreamErrorException", ModelStreamError), ("throttlingException", ThrottlingError)],
+)
 @pytest.mark.parametrize("model, api", APIS)
 def test_in_stream_exception_keeps_partial_text(
     bedrock: LocalBedrock, style: str, exception: str, error: type, model: str, api: str
@@ -163,7 +170,9 @@ def test_in_stream_exception_keeps_partial_text(
 
 @pytest.mark.parametrize("style", ["stream", "astream"])
 @pytest.mark.parametrize("model, api", APIS)
-def test_dropped_stream_is_an_error_not_a_short_answer(bedrock: LocalBedrock, style: str, model: str, api: str) -> None:
+def test_dropped_stream_is_an_error_not_a_short_answer(
+    bedrock: LocalBedrock, style: str, model: str, api: str
+) -> None:
     bedrock.faults.drop_connection(after_chunks=3)
     received: list[str] = []
     with pytest.raises((BedrockConnectionError, StreamIncompleteError)) as info:
@@ -184,7 +193,9 @@ def test_read_timeout_is_typed(bedrock: LocalBedrock, style: str) -> None:
 
 
 def test_tools_stream_on_converse_falls_back_to_one_call(bedrock: LocalBedrock) -> None:
-    request = ChatRequest((Message("user", "What is the weather in Paris?"),), tools=(WEATHER,), tool_choice="any")
+    request = ChatRequest(
+        (Message("user", "What is the weather in Paris?"),), tools=(WEATHER,), tool_choice="any"
+    )
     deltas = list(make(bedrock, api="converse").stream_chat(request))
     calls = [d.tool_call for d in deltas if d.tool_call]
     assert calls and calls[0] is not None and calls[0].name == "get_weather"
@@ -193,7 +204,9 @@ def test_tools_stream_on_converse_falls_back_to_one_call(bedrock: LocalBedrock) 
 
 
 def test_tools_stream_natively_on_invoke_chat_format(bedrock: LocalBedrock) -> None:
-    request = ChatRequest((Message("user", "What is the weather in Paris?"),), tools=(WEATHER,), tool_choice="any")
+    request = ChatRequest(
+        (Message("user", "What is the weather in Paris?"),), tools=(WEATHER,), tool_choice="any"
+    )
     deltas = list(make(bedrock).stream_chat(request))
     assert [r.operation for r in bedrock.requests] == ["InvokeModelWithResponseStream"]
     call = next(d.tool_call for d in deltas if d.tool_call)
@@ -204,8 +217,14 @@ def test_guardrails_and_additional_fields_pass_through(bedrock: LocalBedrock) ->
     guardrail = GuardrailConfig("gr-123", "1", "enabled")
     make(bedrock, api="converse", guardrail=guardrail).chat(QUESTION)
     body = bedrock.requests[-1].body
-    assert body["guardrailConfig"] == {"guardrailIdentifier": "gr-123", "guardrailVersion": "1", "trace": "enabled"}
-    make(bedrock, M7B, guardrail=guardrail, additional_model_request_fields={"top_k": 7}).complete(CompletionRequest("hi"))
+    assert body["guardrailConfig"] == {
+        "guardrailIdentifier": "gr-123",
+        "guardrailVersion": "1",
+        "trace": "enabled",
+    }
+    make(bedrock, M7B, guardrail=guardrail, additional_model_request_fields={"top_k": 7}).complete(
+        CompletionRequest("hi")
+    )
     recorded = bedrock.requests[-1]
     headers = {k.lower(): v for k, v in recorded.headers.items()}
     assert headers["x-amzn-bedrock-guardrailidentifier"] == "gr-123"
@@ -213,12 +232,20 @@ def test_guardrails_and_additional_fields_pass_through(bedrock: LocalBedrock) ->
     assert recorded.body["top_k"] == 7
 
 
-def test_client_from_session_client_profile_and_token(bedrock: LocalBedrock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_client_from_session_client_profile_and_token(
+    bedrock: LocalBedrock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     kwargs = bedrock.client_kwargs()
     session = boto3.session.Session(
-        aws_access_key_id=kwargs["aws_access_key_id"], aws_secret_access_key=kwargs["aws_secret_access_key"], region_name="us-east-1"
+        aws_access_key_id=kwargs["aws_access_key_id"],
+        aws_secret_access_key=kwargs["aws_secret_access_key"],
+        region_name="us-east-1",
     )
-    assert BedrockClient(M7B, boto3_session=session, endpoint_url=kwargs["endpoint_url"]).complete(CompletionRequest("hi")).text
+    assert (
+        BedrockClient(M7B, boto3_session=session, endpoint_url=kwargs["endpoint_url"])
+        .complete(CompletionRequest("hi"))
+        .text
+    )
     assert BedrockClient(M7B, client=bedrock.client()).complete(CompletionRequest("hi")).text
     credentials = tmp_path / "credentials"
     credentials.write_text(
@@ -226,7 +253,9 @@ def test_client_from_session_client_profile_and_token(bedrock: LocalBedrock, tmp
     )
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
-    via_profile = BedrockClient(M7B, profile_name="emulator", region_name="us-east-1", endpoint_url=kwargs["endpoint_url"])
+    via_profile = BedrockClient(
+        M7B, profile_name="emulator", region_name="us-east-1", endpoint_url=kwargs["endpoint_url"]
+    )
     assert via_profile.complete(CompletionRequest("hi")).text
     assert bedrock.requests[-1].access_key == "AKIDPROFILE"
 
@@ -240,7 +269,9 @@ def test_client_from_session_client_profile_and_token(bedrock: LocalBedrock, tmp
     assert bedrock.requests[-1].access_key == "AKIDPROFILE"
     with_token = make(bedrock, M7B, aws_session_token="session-token-value")
     with_token.complete(CompletionRequest("hi"))
-    assert {k.lower(): v for k, v in bedrock.requests[-1].headers.items()}["x-amz-security-token"] == "session-token-value"
+    assert {k.lower(): v for k, v in bedrock.requests[-1].headers.items()}[
+        "x-amz-security-token"
+    ] == "session-token-value"
 
 
 def test_async_streams_share_one_thread(bedrock: LocalBedrock) -> None:

@@ -30,7 +30,9 @@ LARGE2 = "mistral.mistral-large-2407-v1:0"
 M7B = "mistral.mistral-7b-instruct-v0:2"
 MIXTRAL = "mistral.mixtral-8x7b-instruct-v0:1"
 HI = (Message("user", "hi"),)
-TOOL = ToolSpec("get_weather", "Weather in a city", {"type": "object", "properties": {"city": {"type": "string"}}})
+TOOL = ToolSpec(
+    "get_weather", "Weather in a city", {"type": "object", "properties": {"city": {"type": "string"}}}
+)
 
 
 def client(replay: ReplayServer, model: str, **kwargs: Any) -> BedrockClient:
@@ -131,10 +133,18 @@ def test_image_on_text_only_model(replay: ReplayServer) -> None:
         (ChatRequest((Message("user", "hi"), Message("assistant", "hello"))), "ends with an assistant"),
         (ChatRequest(HI, tools=(ToolSpec("bad name!", "x"),)), "tool name"),
         (ChatRequest(HI, tools=(ToolSpec("t", "x", {"type": "string"}),)), "type 'object'"),
-        (ChatRequest(HI, tools=(ToolSpec("t", "x", {"type": "object", "properties": {"a": {"type": "strin"}}}),)), "JSON schema type"),
+        (
+            ChatRequest(
+                HI, tools=(ToolSpec("t", "x", {"type": "object", "properties": {"a": {"type": "strin"}}}),)
+            ),
+            "JSON schema type",
+        ),
         (ChatRequest(HI, tools=(TOOL, TOOL)), "twice"),
         (ChatRequest(HI, tools=(TOOL,), tool_choice="nope"), "tool_choice"),
-        (ChatRequest((Message("user", "hi"), Message("tool", "42", tool_call_id="zzz"))), "no assistant message made"),
+        (
+            ChatRequest((Message("user", "hi"), Message("tool", "42", tool_call_id="zzz"))),
+            "no assistant message made",
+        ),
     ],
 )
 def test_bad_conversations(replay: ReplayServer, request_: ChatRequest, fragment: str) -> None:
@@ -181,7 +191,11 @@ def test_credentials_never_in_repr(replay: ReplayServer) -> None:
 def test_tool_result_for_known_call_is_accepted_without_request_errors() -> None:
     call = ToolCall("abc123XYZ", "get_weather", {"city": "Paris"})
     request = ChatRequest(
-        (Message("user", "weather?"), Message("assistant", "", (call,)), Message("tool", "sunny", tool_call_id=call.id)),
+        (
+            Message("user", "weather?"),
+            Message("assistant", "", (call,)),
+            Message("tool", "sunny", tool_call_id=call.id),
+        ),
         tools=(TOOL,),
     )
     from bedrock_mistral.catalog import resolve

@@ -21,7 +21,10 @@ class Engine(Protocol):
 
 
 def stream_reply(reply: Reply) -> Iterator[Delta]:
-    """A complete reply as deltas: one per word (with its leading space), tool calls whole, stop at the end."""
+    """A complete reply as deltas: reasoning first, then one per word (with its leading space), tool calls
+    whole, stop at the end."""
+    for piece in tokens.pieces(reply.reasoning):
+        yield Delta(reasoning=piece)
     parts = tokens.pieces(reply.text)
     for part in parts[:-1]:
         yield Delta(text=part)

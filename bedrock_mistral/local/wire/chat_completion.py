@@ -137,6 +137,8 @@ def stream(deltas: Iterator[Delta], exchange: Exchange) -> Iterator[bytes]:
     """Chunks with `message` (not `delta`); a tool call arrives whole; the last chunk has the metrics."""
     for delta in deltas:
         exchange.absorb(delta)
+        if delta.reasoning and not (delta.text or delta.tool_calls or delta.stop_reason):
+            continue  # this body format has no place for reasoning: counted, not sent
         body = _envelope(exchange, "chat.completion.chunk")
         choice: dict[str, Any] = {
             "index": 0,

@@ -42,6 +42,7 @@ class Exchange:
     input_tokens: int = 0
     tool_calls: list[ToolCall] = field(default_factory=list)
     _pieces: list[str] = field(default_factory=list)
+    _reasoning: list[str] = field(default_factory=list)
     _text: str | None = ""
     _reported_output: int | None = None
 
@@ -56,6 +57,8 @@ class Exchange:
         if delta.text:
             self._pieces.append(delta.text)
             self._text = None
+        if delta.reasoning:
+            self._reasoning.append(delta.reasoning)
         self.tool_calls.extend(delta.tool_calls)
         if delta.input_tokens is not None:
             self.input_tokens = delta.input_tokens
@@ -69,10 +72,14 @@ class Exchange:
         return self._text
 
     @property
+    def reasoning(self) -> str:
+        return "".join(self._reasoning)
+
+    @property
     def output_tokens(self) -> int:
         if self._reported_output is not None:
             return self._reported_output
-        return tokens.count(self.text) + tool_call_tokens(self.tool_calls)
+        return tokens.count(self.text) + tool_call_tokens(self.tool_calls) + len(self._reasoning)
 
     def latency_ms(self) -> int:
         return int((time.perf_counter() - self.started) * 1000)

@@ -17,6 +17,8 @@ STOP_REASONS = {
     "length": "max_tokens",
     "tool_calls": "tool_use",
     "stop_sequence": "stop_sequence",
+    "guardrail_intervened": "guardrail_intervened",
+    "content_filtered": "content_filtered",
 }
 _TEXT_DOCUMENTS = frozenset({"txt", "md", "csv", "html", "json", "xml"})
 
@@ -117,14 +119,16 @@ def parse(body: dict[str, Any], spec: ModelSpec, model_id: str, *, streaming: bo
 
 
 def _content(exchange: Exchange) -> list[dict[str, Any]]:
+    thinking = exchange.reasoning
+    blocks = [{"reasoningContent": {"reasoningText": {"text": thinking}}}] if thinking else []
     if exchange.tool_calls:
         for call in exchange.tool_calls:
             call.id = call.id or converse_tool_use_id()
-        return [
+        return blocks + [
             {"toolUse": {"toolUseId": c.id, "name": c.name, "input": c.arguments}}
             for c in exchange.tool_calls
         ]
-    return [{"text": exchange.text}]
+    return blocks + [{"text": exchange.text}]
 
 
 def _usage(exchange: Exchange) -> dict[str, int]:
@@ -146,20 +150,27 @@ def response_body(exchange: Exchange, reason: str) -> bytes:
 
 
 def stream(deltas: Iterator[Delta], exchange: Exchange) -> Iterator[bytes]:
-    """messageStart, text deltas in block 0, one start/delta/stop per tool use, messageStop, metadata."""
+    """messageStart, reasoning deltas then text deltas (each its own block), one start/delta/stop per tool
+    use, messageStop, metadata."""
     frame = eventstream.converse_frame
     yield frame("messageStart", {"role": "assistant"})
     index = 0
-    text_open = False
+    open_kind = ""  # "reasoning" or "text": the block being streamed at `index`
     reason = "stop"
     for delta in deltas:
         exchange.absorb(delta)
-        if delta.text:
-            text_open = True
-            yield frame("contentBlockDelta", {"contentBlockIndex": index, "delta": {"text": delta.text}})
-        if delta.tool_calls and text_open:
+        for kind, piece in (("reasoning", delta.reasoning), ("text", delta.text)):
+            if not piece:
+                continue
+            if open_kind and open_kind != kind:
+                yield frame("contentBlockStop", {"contentBlockIndex": index})
+                index += 1
+            open_kind = kind
+            body = {"reasoningContent": {"text": piece}} if kind == "reasoning" else {"text": piece}
+            yield frame("contentBlockDelta", {"contentBlockIndex": index, "delta": body})
+        if delta.tool_calls and open_kind:
             yield frame("contentBlockStop", {"contentBlockIndex": index})
-            index, text_open = index + 1, False
+            index, open_kind = index + 1, ""
         for call in delta.tool_calls:
             call.id = call.id or converse_tool_use_id()
             yield frame(
@@ -174,7 +185,7 @@ def stream(deltas: Iterator[Delta], exchange: Exchange) -> Iterator[bytes]:
             index += 1
         if delta.stop_reason is not None:
             reason = delta.stop_reason
-    if text_open or index == 0:
+    if open_kind or index == 0:
         yield frame("contentBlockStop", {"contentBlockIndex": index})
     yield frame("messageStop", {"stopReason": STOP_REASONS.get(reason, "end_turn")})
     yield frame("metadata", {"usage": _usage(exchange), "metrics": {"latencyMs": exchange.latency_ms()}})

@@ -9,7 +9,7 @@ from typing import Any
 
 from bedrock_mistral.catalog import ModelSpec
 from bedrock_mistral.local import eventstream, validation
-from bedrock_mistral.local.conversation import Conversation, Delta, Turn
+from bedrock_mistral.local.conversation import Conversation, Delta, ToolCall, Turn
 from bedrock_mistral.local.wire.common import Exchange
 
 _INST = re.compile(r"\[INST\](.*?)\[/INST\]", re.S)
@@ -54,15 +54,27 @@ def stop_reason(reason: str | None) -> str:
     return "length" if reason == "length" else "stop"
 
 
+def tool_calls_text(calls: list[ToolCall]) -> str:
+    """Tool calls as a raw Mistral completion writes them: `[TOOL_CALLS]` and a JSON list."""
+    if not calls:
+        return ""
+    listed = [{"name": c.name, "arguments": c.arguments} for c in calls]
+    return "[TOOL_CALLS]" + json.dumps(listed, ensure_ascii=False)
+
+
 def response_body(exchange: Exchange, reason: str) -> bytes:
-    return json.dumps({"outputs": [{"text": exchange.text, "stop_reason": stop_reason(reason)}]}).encode()
+    text = exchange.text + tool_calls_text(exchange.tool_calls)
+    return json.dumps({"outputs": [{"text": text, "stop_reason": stop_reason(reason)}]}).encode()
 
 
 def stream(deltas: Iterator[Delta], exchange: Exchange) -> Iterator[bytes]:
     """One chunk frame per delta; the last carries the stop reason and the invocation metrics."""
     for delta in deltas:
         exchange.absorb(delta)
-        output: dict[str, Any] = {"outputs": [{"text": delta.text, "stop_reason": None}]}
+        if delta.reasoning and not (delta.text or delta.tool_calls or delta.stop_reason):
+            continue  # this body format has no place for reasoning: counted, not sent
+        text = delta.text + tool_calls_text(delta.tool_calls)
+        output: dict[str, Any] = {"outputs": [{"text": text, "stop_reason": None}]}
         if delta.stop_reason is not None:
             output["outputs"][0]["stop_reason"] = stop_reason(delta.stop_reason)
             output["amazon-bedrock-invocationMetrics"] = exchange.invocation_metrics()
