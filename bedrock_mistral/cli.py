@@ -23,6 +23,7 @@ from botocore.exceptions import BotoCoreError
 from bedrock_mistral.catalog import API_NAMES, MODELS, BodyFormat, ModelSpec, Range
 from bedrock_mistral.errors import BedrockMistralError
 from bedrock_mistral.transport import BedrockClient
+from bedrock_mistral.transport.region import region_from_env
 from bedrock_mistral.types import ChatRequest, InferenceParams, Message, StreamDelta, Usage
 
 EXIT_USER_ERROR = 2
@@ -49,7 +50,9 @@ def _add_connection_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="Bedrock Runtime endpoint, e.g. the emulator's http://127.0.0.1:8000 (default: AWS)",
     )
-    group.add_argument("--region", help="AWS region (default: from your AWS configuration)")
+    group.add_argument(
+        "--region", help="AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION, then the profile's)"
+    )
     group.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
     group.add_argument("--max-retries", type=int, default=3, metavar="N", help="retries (default 3; 0: none)")
     group.add_argument("--timeout", type=float, metavar="SECONDS", help="connect and read timeout")
@@ -88,7 +91,7 @@ def _client(args: argparse.Namespace) -> BedrockClient:
         from bedrock_mistral.local import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
 
         key_id, secret = DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
-        region = region or "us-east-1"
+        region = region or region_from_env() or "us-east-1"
     if args.max_retries < 0:
         raise UserError(f"--max-retries must be 0 or more, got {args.max_retries}")
     params = InferenceParams(

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from langchain_core.utils import from_env, secret_from_env
+from langchain_core.utils import secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, model_validator
 from typing_extensions import Self
 
 from bedrock_mistral import BedrockClient, GuardrailConfig, InferenceParams, ModelSpec
 from bedrock_mistral.errors import BedrockMistralError, ConfigurationError
+from bedrock_mistral.transport.region import region_from_env
 
 CALL_PARAMS = ("temperature", "max_tokens", "top_p", "top_k")
 """Sampling parameters a single call may override (`model.invoke(..., temperature=0.2)`)."""
@@ -39,9 +40,8 @@ class BedrockMistralBase(BaseModel):
     api: Literal["invoke", "converse"] | None = None
     """Wire API; None uses the catalog's default for the model."""
 
-    region_name: str | None = Field(
-        default_factory=from_env(["AWS_REGION", "AWS_DEFAULT_REGION"], default=None)
-    )
+    region_name: str | None = Field(default_factory=lambda: region_from_env())
+    """AWS region; by default AWS_REGION, then AWS_DEFAULT_REGION, then the profile's (the transport's rule)."""
     endpoint_url: str | None = None
     credentials_profile_name: str | None = None
     aws_access_key_id: SecretStr | None = Field(

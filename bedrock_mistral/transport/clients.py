@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 
-from bedrock_mistral.errors import ConfigurationError, CredentialsError
+from bedrock_mistral.errors import ConfigurationError
 from bedrock_mistral.transport.redaction import protect, protect_credentials
+from bedrock_mistral.transport.region import resolve_region
 
 if TYPE_CHECKING:
     import boto3
@@ -103,11 +104,7 @@ class ClientSettings:
             return self.client
         shared = self.boto3_session is None
         session = _shared_session(self.profile_name) if shared else self.boto3_session
-        region = self.region_name or session.region_name
-        if region is None:
-            raise CredentialsError(
-                "no AWS region: pass region_name, set AWS_REGION / AWS_DEFAULT_REGION, or configure a profile"
-            )
+        region = resolve_region(self.region_name, session)
         with _SESSIONS_LOCK if shared else _NO_LOCK:
             client = session.client(
                 SERVICE,
@@ -158,14 +155,9 @@ class AsyncClientPool:
             creds = source._request_signer._credentials
             keys = _frozen(creds)
         elif not keys and s.boto3_session is not None:
-            region = region or s.boto3_session.region_name
+            region = resolve_region(region, s.boto3_session)
             keys = _frozen(s.boto3_session.get_credentials())
-        if region is None:
-            region = session.get_config_variable("region")
-        if region is None:
-            raise CredentialsError(
-                "no AWS region: pass region_name, set AWS_REGION / AWS_DEFAULT_REGION, or configure a profile"
-            )
+        region = resolve_region(region, session)
         return session.create_client(SERVICE, region_name=region, **kwargs, **keys)
 
     async def get(self) -> Any:

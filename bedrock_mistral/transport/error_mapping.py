@@ -16,6 +16,7 @@ from bedrock_mistral.errors import (
     InvalidRequestError,
     error_for_code,
 )
+from bedrock_mistral.transport.region import NO_REGION
 
 
 def map_exception(exc: BaseException, partial_text: str | None = None) -> BedrockMistralError:
@@ -42,9 +43,7 @@ def map_exception(exc: BaseException, partial_text: str | None = None) -> Bedroc
             "AWS_* environment variables"
         )
     if isinstance(exc, bce.NoRegionError):
-        return CredentialsError(
-            "no AWS region: pass region_name, set AWS_REGION / AWS_DEFAULT_REGION, or configure a profile"
-        )
+        return CredentialsError(NO_REGION)
     if isinstance(exc, bce.ParamValidationError):
         return InvalidRequestError(f"boto3 rejected the request parameters: {exc}")
     if isinstance(
