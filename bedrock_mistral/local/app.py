@@ -22,6 +22,7 @@ from bedrock_mistral import catalog
 from bedrock_mistral.catalog import BodyFormat, ModelSpec
 from bedrock_mistral.local import eventstream, validation
 from bedrock_mistral.local.auth import Authenticator, SignedRequest
+from bedrock_mistral.local.control import ControlPlane
 from bedrock_mistral.local.conversation import Conversation, Delta
 from bedrock_mistral.local.engines.base import Engine
 from bedrock_mistral.local.faults import Faults, Plan
@@ -134,11 +135,13 @@ class BedrockApp:
         *,
         max_body_bytes: int,
         script: Script | None = None,
+        control: ControlPlane | None = None,
     ) -> None:
         self.engine = engine
         self.authenticator = authenticator
         self.faults = faults
         self.script = script or Script()
+        self.control = control or ControlPlane("us-east-1")
         self.max_body_bytes = max_body_bytes
         self.log = RequestLog()
 
@@ -156,11 +159,13 @@ class BedrockApp:
 
     def _handle(self, request: HttpRequest, request_id: str) -> HttpResponse:
         route = _ROUTE.match(request.target)
-        if route is None or request.method != "POST":
+        if route is None:
+            return self._control_plane(request, request_id)
+        if request.method != "POST":
             raise ServiceError("UnknownOperationException", "Unknown operation", 404)
         operation = OPERATIONS[route.group("op")]
         model_id = unquote(route.group("model"))
-        spec = catalog.find(model_id)
+        spec = self._model(model_id)
         body = _json_or_none(request.body)
         record = RecordedRequest(
             operation,
@@ -189,6 +194,29 @@ class BedrockApp:
         if operation in ("InvokeModel", "InvokeModelWithResponseStream"):
             return self._invoke(operation, model_id, spec, body, request_id, plan)
         return self._converse(operation, model_id, spec, body, request_id, plan)
+
+    def _model(self, model_id: str) -> ModelSpec | None:
+        """The catalog row a runtime model id names: a model id, a cross-region profile, an ARN, or an
+        application inference profile ARN registered on the control plane. The path is decoded once, as
+        Bedrock decodes it: an id that still holds `%XX` is taken literally, so it names no model."""
+        if "%" in model_id:
+            return None
+        base = self.control.inference_profiles.base_model_id(model_id)
+        return catalog.find(base or model_id)
+
+    def _control_plane(self, request: HttpRequest, request_id: str) -> HttpResponse:
+        """A `bedrock` control-plane call (inference profiles, ...): authenticated like the runtime."""
+        operation = self.control.operation(request.method, request.target) or "Unknown"
+        record = RecordedRequest(
+            operation, "", "", _json_or_none(request.body), dict(request.headers), request_id
+        )
+        self.log.add(record)
+        record.access_key = self.authenticator.check(
+            SignedRequest(request.method, request.target, request.headers, request.body)
+        )
+        answer = self.control.handle(request.method, request.target, request.body)
+        headers = [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id)]
+        return HttpResponse(answer.status, headers, json.dumps(answer.body).encode())
 
     # --- operations -------------------------------------------------------------------------------
 

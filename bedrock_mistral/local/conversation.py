@@ -12,7 +12,9 @@ from typing import Any, Literal
 
 Role = Literal["user", "assistant"]
 ToolChoice = Literal["auto", "any", "none", "tool"]
-StopReason = Literal["stop", "length", "tool_calls", "stop_sequence", "guardrail_intervened", "content_filtered"]
+StopReason = Literal[
+    "stop", "length", "tool_calls", "stop_sequence", "guardrail_intervened", "content_filtered"
+]
 
 
 @dataclass

@@ -9,6 +9,7 @@ from typing import Any
 
 from bedrock_mistral.local.app import BedrockApp, RecordedRequest, error_response
 from bedrock_mistral.local.auth import Authenticator, AuthMode
+from bedrock_mistral.local.control import ControlPlane
 from bedrock_mistral.local.engines.base import Engine
 from bedrock_mistral.local.faults import Faults
 from bedrock_mistral.local.scripts import Script
@@ -74,12 +75,16 @@ class LocalBedrock:
         self.script = Script(strict=strict)
         """Scripted replies: `script.reply(...)`, `script.when(...).reply(...)`; see `scripts.py`."""
         self.engine = make_engine(engine, upstream_url, upstream_model)
+        self.control = ControlPlane(region_name)
+        """The `bedrock` control plane on the same endpoint (inference profiles, ...)."""
+        self.inference_profiles = self.control.inference_profiles
         self._app = BedrockApp(
             self.engine,
             Authenticator(auth, keys),
             self.faults,
             max_body_bytes=max_body_bytes,
             script=self.script,
+            control=self.control,
         )
         self.auth = auth
         self.max_body_bytes = max_body_bytes
@@ -148,6 +153,14 @@ class LocalBedrock:
         options.update(kwargs)
         return boto3.client("bedrock-runtime", config=config, **options)
 
+    def control_client(self, **kwargs: Any) -> Any:
+        """A boto3 `bedrock` (control plane) client pointed here: inference profiles, ..."""
+        import boto3
+
+        options = self.client_kwargs()
+        options.update(kwargs)
+        return boto3.client("bedrock", **options)
+
     # --- observation ------------------------------------------------------------------------------
 
     @property
@@ -156,10 +169,11 @@ class LocalBedrock:
         return self._app.log.snapshot()
 
     def clear(self) -> None:
-        """Forget received requests, remove all faults and scripted replies."""
+        """Forget received requests; remove all faults, scripted replies and application inference profiles."""
         self._app.log.clear()
         self.faults.clear()
         self.script.clear()
+        self.control.clear()
 
     def __repr__(self) -> str:
         where = self.endpoint_url if self._server else "stopped"

@@ -62,3 +62,10 @@ def malformed(*violations: str) -> ServiceError:
     return validation(
         f"Malformed input request: {''.join(violations)}, please reformat your input and try again."
     )
+
+
+def constraint_violations(problems: list[str]) -> ServiceError:
+    """AWS's request-validation message: "2 validation errors detected: Value ... at 'x' failed to satisfy..."."""
+    count = len(problems)
+    noun = "validation error" if count == 1 else "validation errors"
+    return validation(f"{count} {noun} detected: {'; '.join(problems)}")
