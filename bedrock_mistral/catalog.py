@@ -47,6 +47,25 @@ MAX_STOP_SEQUENCES = 10
 
 
 @dataclass(frozen=True)
+class BatchLimits:
+    """Bedrock Batch Inference quotas for one model (AWS defaults; accounts can raise some of them)."""
+
+    min_records: int = 100
+    """Minimum number of records per batch inference job."""
+    max_records: int = 50_000
+    """Records per batch inference job (and per input file)."""
+    max_file_bytes: int = 1024**3
+    """Batch inference input file size: 1 GB."""
+    max_job_bytes: int = 5 * 1024**3
+    """Batch inference job size: 5 GB over all its input files."""
+    timeout_hours: Range = Range(24, 168, 168)
+    """`timeoutDurationInHours`: 24 to 168 hours, 168 when not given."""
+
+
+BATCH = BatchLimits()
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """One row of the catalog."""
 
@@ -79,6 +98,8 @@ class ModelSpec:
     audio: bool = False
     known: bool = True
     aliases: tuple[str, ...] = field(default=())
+    batch: BatchLimits | None = None
+    """Batch Inference quotas; None: AWS's batch-inference table does not list the model."""
 
     @property
     def apis(self) -> tuple[Api, ...]:
@@ -173,6 +194,7 @@ MODELS: tuple[ModelSpec, ...] = (
         structured_output=False,
         json_mode=False,
         tokenizer="v1",
+        batch=BATCH,
     ),
     ModelSpec(
         model_id="mistral.mixtral-8x7b-instruct-v0:1",
@@ -194,6 +216,7 @@ MODELS: tuple[ModelSpec, ...] = (
         structured_output=False,
         json_mode=False,
         tokenizer="v1",
+        batch=BATCH,
     ),
     ModelSpec(
         model_id="mistral.mistral-small-2402-v1:0",
@@ -215,6 +238,7 @@ MODELS: tuple[ModelSpec, ...] = (
         structured_output=False,
         json_mode=False,
         tokenizer="v2",
+        batch=BATCH,
     ),
     ModelSpec(
         model_id="mistral.mistral-large-2402-v1:0",
@@ -236,6 +260,7 @@ MODELS: tuple[ModelSpec, ...] = (
         structured_output=False,
         json_mode=True,
         tokenizer="v2",
+        batch=BATCH,
     ),
     ModelSpec(
         model_id="mistral.mistral-large-2407-v1:0",
@@ -257,6 +282,7 @@ MODELS: tuple[ModelSpec, ...] = (
         structured_output=False,
         json_mode=True,
         tokenizer="v3",
+        batch=BATCH,
     ),
     replace(
         _converse_model(
@@ -398,4 +424,5 @@ def generic(model_id: str, api: Api) -> ModelSpec:
         json_mode=True,
         tokenizer=None,
         known=False,
+        batch=BATCH,
     )

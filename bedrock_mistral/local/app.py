@@ -179,6 +179,12 @@ class BedrockApp:
         record.access_key = self.authenticator.check(
             SignedRequest(request.method, request.target, request.headers, request.body)
         )
+        return self.answer(operation, model_id, body, request_id)
+
+    def answer(self, operation: str, model_id: str, body: Any, request_id: str) -> HttpResponse:
+        """An authenticated runtime request: faults, model, validation, engine. Batch jobs run each record
+        through here, so a record gets exactly the answer the same on-demand request gets."""
+        spec = self._model(model_id)
         plan = self.faults.take(operation, model_id)
         drop_now = plan.drop is not None and operation in ("InvokeModel", "Converse")
         if plan.error is not None or drop_now:

@@ -10,6 +10,8 @@ from typing import Any
 from bedrock_mistral.local.app import BedrockApp, RecordedRequest, error_response
 from bedrock_mistral.local.auth import Authenticator, AuthMode
 from bedrock_mistral.local.control import ControlPlane
+from bedrock_mistral.local.control.batch_jobs import BatchJobs
+from bedrock_mistral.local.control.s3_server import s3_url, start_s3_server
 from bedrock_mistral.local.engines.base import Engine
 from bedrock_mistral.local.faults import Faults
 from bedrock_mistral.local.scripts import Script
@@ -63,6 +65,8 @@ class LocalBedrock:
         upstream_url: str | None = None,
         upstream_model: str | None = None,
         strict: bool = False,
+        batch: bool = False,
+        s3_endpoint_url: str | None = None,
     ) -> None:
         """`strict`: a request no scripted reply matches fails instead of reaching the engine."""
         self.host = host
@@ -89,10 +93,20 @@ class LocalBedrock:
         self.auth = auth
         self.max_body_bytes = max_body_bytes
         self._server: HttpServer | None = None
+        self._start_s3 = batch and s3_endpoint_url is None
+        self._s3_server: Any = None
+        self.batch_jobs = BatchJobs(
+            self._app.answer, region=region_name, account_id=self.control.account_id, s3_endpoint_url=s3_endpoint_url
+        )
+        """Batch Inference jobs (`batch_jobs.faults` scripts their failures)."""
+        self.control.add_routes(self.batch_jobs.routes())
 
     # --- lifecycle --------------------------------------------------------------------------------
 
     def start(self) -> LocalBedrock:
+        if self._start_s3 and self._s3_server is None:
+            self._s3_server = start_s3_server(self.host if self.host in ("127.0.0.1", "::1") else "127.0.0.1")
+            self.batch_jobs.s3_endpoint_url = s3_url(self._s3_server)
         if self._server is None:
             self._server = HttpServer(
                 self._app.handle,
@@ -109,6 +123,10 @@ class LocalBedrock:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        self.batch_jobs.shutdown()
+        if self._s3_server is not None:
+            self._s3_server.stop()
+            self._s3_server = None
 
     def __enter__(self) -> LocalBedrock:
         return self.start()
@@ -153,13 +171,33 @@ class LocalBedrock:
         options.update(kwargs)
         return boto3.client("bedrock-runtime", config=config, **options)
 
+    @property
+    def s3_endpoint_url(self) -> str | None:
+        """The S3 API batch jobs read and write (moto's server on loopback with `batch=True`)."""
+        return self.batch_jobs.s3_endpoint_url
+
     def control_client(self, **kwargs: Any) -> Any:
-        """A boto3 `bedrock` (control plane) client pointed here: inference profiles, ..."""
+        """A boto3 `bedrock` (control plane) client pointed here: inference profiles, batch jobs."""
         import boto3
 
         options = self.client_kwargs()
         options.update(kwargs)
         return boto3.client("bedrock", **options)
+
+    def s3_client(self, **kwargs: Any) -> Any:
+        """A boto3 S3 client for the emulator's S3 endpoint."""
+        import boto3
+
+        if self.s3_endpoint_url is None:
+            raise RuntimeError("no S3 endpoint: use LocalBedrock(batch=True) or s3_endpoint_url=...")
+        options: dict[str, Any] = {
+            "endpoint_url": self.s3_endpoint_url,
+            "region_name": self.region_name,
+            "aws_access_key_id": self.aws_access_key_id,
+            "aws_secret_access_key": self.aws_secret_access_key,
+        }
+        options.update(kwargs)
+        return boto3.client("s3", **options)
 
     # --- observation ------------------------------------------------------------------------------
 
@@ -169,11 +207,13 @@ class LocalBedrock:
         return self._app.log.snapshot()
 
     def clear(self) -> None:
-        """Forget received requests; remove all faults, scripted replies and application inference profiles."""
+        """Forget received requests and finished batch jobs; remove all faults, scripted replies and
+        application inference profiles."""
         self._app.log.clear()
         self.faults.clear()
         self.script.clear()
         self.control.clear()
+        self.batch_jobs.clear()
 
     def __repr__(self) -> str:
         where = self.endpoint_url if self._server else "stopped"
