@@ -26,6 +26,7 @@ from bedrock_mistral.local.control import ControlPlane
 from bedrock_mistral.local.conversation import Conversation, Delta
 from bedrock_mistral.local.engines.base import Engine
 from bedrock_mistral.local.faults import Faults, Plan
+from bedrock_mistral.local.guardrails import Guardrails
 from bedrock_mistral.local.scripts import Script
 from bedrock_mistral.local.service_errors import INVALID_MODEL, ServiceError, malformed
 from bedrock_mistral.local.wire import chat_completion, converse, text_completion
@@ -136,12 +137,14 @@ class BedrockApp:
         max_body_bytes: int,
         script: Script | None = None,
         control: ControlPlane | None = None,
+        guardrails: Guardrails | None = None,
     ) -> None:
         self.engine = engine
         self.authenticator = authenticator
         self.faults = faults
         self.script = script or Script()
         self.control = control or ControlPlane("us-east-1")
+        self.guardrails = guardrails or Guardrails(self.control.region_name, self.control.account_id)
         self.max_body_bytes = max_body_bytes
         self.log = RequestLog()
 
@@ -198,8 +201,18 @@ class BedrockApp:
         if not isinstance(body, dict):
             raise malformed("#: expected type: JSONObject, found: String")
         if operation in ("InvokeModel", "InvokeModelWithResponseStream"):
-            return self._invoke(operation, model_id, spec, body, request_id, plan)
-        return self._converse(operation, model_id, spec, body, request_id, plan)
+            headers = request.headers
+            guard = _guard_settings(
+                headers.get("x-amzn-bedrock-guardrailidentifier"),
+                headers.get("x-amzn-bedrock-guardrailversion"),
+                headers.get("x-amzn-bedrock-trace"),
+            )
+            return self._invoke(operation, model_id, spec, body, request_id, plan, guard)
+        config = body.get("guardrailConfig")
+        guard = None
+        if isinstance(config, dict):
+            guard = (config.get("guardrailIdentifier"), config.get("guardrailVersion"), config.get("trace"))
+        return self._converse(operation, model_id, spec, body, request_id, plan, guard)
 
     def _model(self, model_id: str) -> ModelSpec | None:
         """The catalog row a runtime model id names: a model id, a cross-region profile, an ARN, or an
@@ -234,6 +247,7 @@ class BedrockApp:
         body: dict[str, Any],
         request_id: str,
         plan: Plan,
+        guard: GuardSettings | None,
     ) -> HttpResponse:
         chat = "messages" in body and BodyFormat.CHAT_COMPLETION in spec.invoke_formats
         if not spec.invoke_formats:
@@ -243,7 +257,7 @@ class BedrockApp:
         wire: Any = chat_completion if chat else text_completion
         conversation = wire.parse(body, spec, model_id)
         exchange = self._exchange(request_id, model_id, spec, conversation)
-        engine = self._engine_for(operation, exchange)
+        engine = self._engine_for(operation, exchange, guard)
         if operation == "InvokeModel":
             reason = self._complete(engine, exchange, plan)
             headers = [
@@ -270,11 +284,12 @@ class BedrockApp:
         body: dict[str, Any],
         request_id: str,
         plan: Plan,
+        guard: GuardSettings | None,
     ) -> HttpResponse:
         streaming = operation == "ConverseStream"
         conversation = converse.parse(body, spec, model_id, streaming=streaming)
         exchange = self._exchange(request_id, model_id, spec, conversation)
-        engine = self._engine_for(operation, exchange)
+        engine = self._engine_for(operation, exchange, guard)
         if not streaming:
             reason = self._complete(engine, exchange, plan)
             headers = [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id)]
@@ -292,8 +307,9 @@ class BedrockApp:
         validation.check_context(exchange.input_tokens, spec)
         return exchange
 
-    def _engine_for(self, operation: str, exchange: Exchange) -> Engine:
-        """A scripted reply when one matches the request, else the emulator's engine."""
+    def _engine_for(self, operation: str, exchange: Exchange, guard: GuardSettings | None) -> Engine:
+        """A scripted reply when one matches the request, else the emulator's engine; behind the request's
+        guardrail when it names one (its verdict goes to the exchange, for the wire format to write)."""
         scripted = self.script.engine_for(
             operation,
             exchange.model_id,
@@ -301,7 +317,12 @@ class BedrockApp:
             exchange.conversation,
             exchange.request_id,
         )
-        return scripted if scripted is not None else self.engine
+        engine: Engine = scripted if scripted is not None else self.engine
+        if guard is None:
+            return engine
+        guarded = self.guardrails.guard(engine, *guard)
+        exchange.guardrail = guarded.outcome
+        return guarded
 
     @staticmethod
     def _complete(engine: Engine, exchange: Exchange, plan: Plan) -> str:
@@ -372,6 +393,17 @@ def _with_faults(frames: Iterator[bytes], plan: Plan) -> Iterator[bytes]:
         yield eventstream.exception_frame(fault.code, fault.message, extra)
     elif plan.drop is not None:
         yield DROP
+
+
+GuardSettings = tuple[Any, Any, Any]
+"""A request's guardrail identifier, version and trace setting, as sent."""
+
+
+def _guard_settings(identifier: str | None, version: str | None, trace: str | None) -> GuardSettings | None:
+    """InvokeModel's guardrail headers; None when the request names no guardrail."""
+    if identifier is None and version is None:
+        return None
+    return identifier, version, trace
 
 
 def _json_or_none(body: bytes) -> Any:

@@ -14,6 +14,7 @@ from bedrock_mistral.local.control.batch_jobs import BatchJobs
 from bedrock_mistral.local.control.s3_server import s3_url, start_s3_server
 from bedrock_mistral.local.engines.base import Engine
 from bedrock_mistral.local.faults import Faults
+from bedrock_mistral.local.guardrails import Guardrails
 from bedrock_mistral.local.scripts import Script
 from bedrock_mistral.local.server import HttpServer
 from bedrock_mistral.local.validation import DEFAULT_MAX_BODY_BYTES
@@ -82,6 +83,8 @@ class LocalBedrock:
         self.control = ControlPlane(region_name)
         """The `bedrock` control plane on the same endpoint (inference profiles, ...)."""
         self.inference_profiles = self.control.inference_profiles
+        self.guardrails = Guardrails(region_name, self.control.account_id)
+        """Guardrails requests can name: `guardrails.add(blocked_input_words=[...], pii_entities=[...])`."""
         self._app = BedrockApp(
             self.engine,
             Authenticator(auth, keys),
@@ -89,6 +92,7 @@ class LocalBedrock:
             max_body_bytes=max_body_bytes,
             script=self.script,
             control=self.control,
+            guardrails=self.guardrails,
         )
         self.auth = auth
         self.max_body_bytes = max_body_bytes
@@ -207,13 +211,14 @@ class LocalBedrock:
         return self._app.log.snapshot()
 
     def clear(self) -> None:
-        """Forget received requests and finished batch jobs; remove all faults, scripted replies and
+        """Forget received requests and finished batch jobs; remove faults, scripted replies, guardrails and
         application inference profiles."""
         self._app.log.clear()
         self.faults.clear()
         self.script.clear()
         self.control.clear()
         self.batch_jobs.clear()
+        self.guardrails.clear()
 
     def __repr__(self) -> str:
         where = self.endpoint_url if self._server else "stopped"

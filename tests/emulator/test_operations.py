@@ -327,10 +327,3 @@ def test_converse_document_block(client: Any) -> None:
     assert response["stopReason"] == "end_turn"
 
 
-def test_guardrail_config_is_accepted(client: Any) -> None:
-    response = client.converse(
-        modelId="mistral.mistral-large-2407-v1:0",
-        messages=[{"role": "user", "content": [{"text": "Hello"}]}],
-        guardrailConfig={"guardrailIdentifier": "gr-123", "guardrailVersion": "1", "trace": "enabled"},
-    )
-    assert response["stopReason"] == "end_turn"

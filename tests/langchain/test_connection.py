@@ -60,10 +60,11 @@ def test_credentials_and_region_from_the_environment(
 
 @pytest.mark.parametrize("api", ["invoke", "converse"])
 def test_guardrail_settings_reach_bedrock(bedrock: LocalBedrock, conn: dict, api: str) -> None:
+    bedrock.guardrails.add("gr1", "2")  # the emulator answers only guardrails it knows, as Bedrock does
     model = ChatBedrockMistral(
         model=LARGE,
         api=api,
-        guardrail_identifier="gr-1",
+        guardrail_identifier="gr1",
         guardrail_version="2",
         guardrail_trace="enabled",
         **conn,
@@ -71,12 +72,12 @@ def test_guardrail_settings_reach_bedrock(bedrock: LocalBedrock, conn: dict, api
     model.invoke("Hello")
     request = bedrock.requests[-1]
     if api == "invoke":
-        assert request.headers["x-amzn-bedrock-guardrailidentifier"] == "gr-1"
+        assert request.headers["x-amzn-bedrock-guardrailidentifier"] == "gr1"
         assert request.headers["x-amzn-bedrock-guardrailversion"] == "2"
         assert request.headers["x-amzn-bedrock-trace"] == "ENABLED"
     else:
         assert request.body["guardrailConfig"] == {
-            "guardrailIdentifier": "gr-1",
+            "guardrailIdentifier": "gr1",
             "guardrailVersion": "2",
             "trace": "enabled",
         }

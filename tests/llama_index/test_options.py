@@ -21,21 +21,23 @@ HI = [ChatMessage(role="user", content="Hi")]
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
-GUARDRAIL = {"guardrail_identifier": "gr-123", "guardrail_version": "1", "guardrail_trace": "enabled"}
+GUARDRAIL = {"guardrail_identifier": "gr123", "guardrail_version": "1", "guardrail_trace": "enabled"}
 
 
 def test_guardrail_on_invoke_goes_in_headers(bedrock: LocalBedrock, make_llm: Make) -> None:
+    bedrock.guardrails.add("gr123", "1")  # the emulator answers only guardrails it knows, as Bedrock does
     make_llm(LARGE_2407, **GUARDRAIL).chat(HI)
     headers = bedrock.requests[-1].headers
-    assert headers["x-amzn-bedrock-guardrailidentifier"] == "gr-123"
+    assert headers["x-amzn-bedrock-guardrailidentifier"] == "gr123"
     assert headers["x-amzn-bedrock-guardrailversion"] == "1"
     assert headers["x-amzn-bedrock-trace"] == "ENABLED"
 
 
 def test_guardrail_on_converse_goes_in_the_body(bedrock: LocalBedrock, make_llm: Make) -> None:
+    bedrock.guardrails.add("gr123", "1")
     make_llm(LARGE_2407, api="converse", **GUARDRAIL).chat(HI)
     assert bedrock.requests[-1].body["guardrailConfig"] == {
-        "guardrailIdentifier": "gr-123",
+        "guardrailIdentifier": "gr123",
         "guardrailVersion": "1",
         "trace": "enabled",
     }

@@ -214,11 +214,12 @@ def test_tools_stream_natively_on_invoke_chat_format(bedrock: LocalBedrock) -> N
 
 
 def test_guardrails_and_additional_fields_pass_through(bedrock: LocalBedrock) -> None:
-    guardrail = GuardrailConfig("gr-123", "1", "enabled")
+    bedrock.guardrails.add("gr123", "1")  # the emulator answers only guardrails it knows, as Bedrock does
+    guardrail = GuardrailConfig("gr123", "1", "enabled")
     make(bedrock, api="converse", guardrail=guardrail).chat(QUESTION)
     body = bedrock.requests[-1].body
     assert body["guardrailConfig"] == {
-        "guardrailIdentifier": "gr-123",
+        "guardrailIdentifier": "gr123",
         "guardrailVersion": "1",
         "trace": "enabled",
     }
@@ -227,7 +228,7 @@ def test_guardrails_and_additional_fields_pass_through(bedrock: LocalBedrock) ->
     )
     recorded = bedrock.requests[-1]
     headers = {k.lower(): v for k, v in recorded.headers.items()}
-    assert headers["x-amzn-bedrock-guardrailidentifier"] == "gr-123"
+    assert headers["x-amzn-bedrock-guardrailidentifier"] == "gr123"
     assert headers["x-amzn-bedrock-guardrailversion"] == "1"
     assert recorded.body["top_k"] == 7
 

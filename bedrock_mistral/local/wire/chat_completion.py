@@ -130,6 +130,7 @@ def response_body(exchange: Exchange, reason: str) -> bytes:
         "total_tokens": exchange.input_tokens + exchange.output_tokens,
         "completion_tokens": exchange.output_tokens,
     }
+    body.update(exchange.guardrail_fields())
     return json.dumps(body, ensure_ascii=False).encode()
 
 
@@ -148,5 +149,6 @@ def stream(deltas: Iterator[Delta], exchange: Exchange) -> Iterator[bytes]:
         body["choices"] = [choice]
         if delta.stop_reason is not None:
             choice["stop_reason"] = stop_reason(delta.stop_reason)
+            body.update(exchange.guardrail_fields())
             body["amazon-bedrock-invocationMetrics"] = exchange.invocation_metrics()
         yield eventstream.chunk_frame(eventstream.dumps(body))

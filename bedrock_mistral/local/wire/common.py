@@ -6,10 +6,14 @@ import secrets
 import string
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from bedrock_mistral.catalog import ModelSpec
 from bedrock_mistral.local import tokens
 from bedrock_mistral.local.conversation import Conversation, Delta, ToolCall
+
+if TYPE_CHECKING:
+    from bedrock_mistral.local.guardrails import Outcome
 
 _ALNUM = string.ascii_letters + string.digits
 _URLSAFE = _ALNUM + "-_"
@@ -45,6 +49,8 @@ class Exchange:
     _reasoning: list[str] = field(default_factory=list)
     _text: str | None = ""
     _reported_output: int | None = None
+    guardrail: Outcome | None = None
+    """The guardrail's verdict, when the request named one (set before the answer is written)."""
 
     def __post_init__(self) -> None:
         self.input_tokens = max(1, tokens.count(self.conversation.all_text()))
@@ -86,6 +92,10 @@ class Exchange:
 
     def first_byte_ms(self) -> int:
         return int(((self.first_byte or time.perf_counter()) - self.started) * 1000)
+
+    def guardrail_fields(self) -> dict[str, Any]:
+        """Keys an InvokeModel body or last chunk gains under a guardrail (none without one)."""
+        return self.guardrail.invoke_fields() if self.guardrail is not None else {}
 
     def invocation_metrics(self) -> dict[str, int]:
         return {

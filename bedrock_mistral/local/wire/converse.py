@@ -146,6 +146,8 @@ def response_body(exchange: Exchange, reason: str) -> bytes:
         "stopReason": STOP_REASONS.get(reason, "end_turn"),
         "usage": {**_usage(exchange), "serverToolUsage": {}},
     }
+    if exchange.guardrail is not None and exchange.guardrail.traced:
+        body["trace"] = exchange.guardrail.converse_trace()
     return eventstream.dumps(body, sort_keys=True)
 
 
@@ -188,4 +190,7 @@ def stream(deltas: Iterator[Delta], exchange: Exchange) -> Iterator[bytes]:
     if open_kind or index == 0:
         yield frame("contentBlockStop", {"contentBlockIndex": index})
     yield frame("messageStop", {"stopReason": STOP_REASONS.get(reason, "end_turn")})
-    yield frame("metadata", {"usage": _usage(exchange), "metrics": {"latencyMs": exchange.latency_ms()}})
+    metadata: dict[str, Any] = {"usage": _usage(exchange), "metrics": {"latencyMs": exchange.latency_ms()}}
+    if exchange.guardrail is not None and exchange.guardrail.traced:
+        metadata["trace"] = exchange.guardrail.converse_trace()
+    yield frame("metadata", metadata)

@@ -64,7 +64,8 @@ def tool_calls_text(calls: list[ToolCall]) -> str:
 
 def response_body(exchange: Exchange, reason: str) -> bytes:
     text = exchange.text + tool_calls_text(exchange.tool_calls)
-    return json.dumps({"outputs": [{"text": text, "stop_reason": stop_reason(reason)}]}).encode()
+    body = {"outputs": [{"text": text, "stop_reason": stop_reason(reason)}], **exchange.guardrail_fields()}
+    return json.dumps(body).encode()
 
 
 def stream(deltas: Iterator[Delta], exchange: Exchange) -> Iterator[bytes]:
@@ -77,5 +78,6 @@ def stream(deltas: Iterator[Delta], exchange: Exchange) -> Iterator[bytes]:
         output: dict[str, Any] = {"outputs": [{"text": text, "stop_reason": None}]}
         if delta.stop_reason is not None:
             output["outputs"][0]["stop_reason"] = stop_reason(delta.stop_reason)
+            output.update(exchange.guardrail_fields())
             output["amazon-bedrock-invocationMetrics"] = exchange.invocation_metrics()
         yield eventstream.chunk_frame(eventstream.dumps(output))
