@@ -182,11 +182,19 @@ class BedrockApp:
         record.access_key = self.authenticator.check(
             SignedRequest(request.method, request.target, request.headers, request.body)
         )
-        return self.answer(operation, model_id, body, request_id)
+        return self.answer(operation, model_id, body, request_id, request.headers)
 
-    def answer(self, operation: str, model_id: str, body: Any, request_id: str) -> HttpResponse:
+    def answer(
+        self,
+        operation: str,
+        model_id: str,
+        body: Any,
+        request_id: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> HttpResponse:
         """An authenticated runtime request: faults, model, validation, engine. Batch jobs run each record
-        through here, so a record gets exactly the answer the same on-demand request gets."""
+        through here, so a record gets exactly the answer the same on-demand request gets. `headers` are
+        lower-cased (InvokeModel's guardrail headers are read from them)."""
         spec = self._model(model_id)
         plan = self.faults.take(operation, model_id)
         drop_now = plan.drop is not None and operation in ("InvokeModel", "Converse")
@@ -201,7 +209,7 @@ class BedrockApp:
         if not isinstance(body, dict):
             raise malformed("#: expected type: JSONObject, found: String")
         if operation in ("InvokeModel", "InvokeModelWithResponseStream"):
-            headers = request.headers
+            headers = headers or {}
             guard = _guard_settings(
                 headers.get("x-amzn-bedrock-guardrailidentifier"),
                 headers.get("x-amzn-bedrock-guardrailversion"),
