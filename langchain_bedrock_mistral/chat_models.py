@@ -6,7 +6,7 @@ transport's non-blocking async client, not LangChain's thread-pool fallback.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -17,6 +17,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import Runnable
 
 from bedrock_mistral import catalog
+from bedrock_mistral.batch import BatchJob, attach, map_inputs, split_job_options, submit_batch
 from bedrock_mistral.transport import BedrockClient
 from bedrock_mistral.types import ChatRequest, ChatResponse
 from langchain_bedrock_mistral import messages as convert
@@ -168,6 +169,39 @@ class ChatBedrockMistral(BedrockMistralBase, BaseChatModel):
         end = assembler.summary
         info = {"finish_reason": end.stop_reason, "stop_reason": end.raw_stop_reason}
         return ChatGenerationChunk(message=final, generation_info=info)
+
+    # --- Bedrock Batch Inference ---------------------------------------------------------------------
+
+    def submit_batch_job(
+        self,
+        inputs: Sequence[LanguageModelInput] | Mapping[Any, LanguageModelInput],
+        *,
+        s3_uri: str,
+        role_arn: str,
+        **kwargs: Any,
+    ) -> BatchJob:
+        """Run what `batch` takes (strings, message lists, PromptValues; a list or a dict of them) as a
+        Bedrock Batch Inference job: half the on-demand price, outside the on-demand quotas.
+
+        `job.wait()` then `job.results()` yields one row per input, in input order, whose `output` is an
+        `AIMessage` (with `usage_metadata`) or whose `error` says why that record failed. Job options:
+        job_name, timeout_hours, tags, client_request_token, batch_only, s3_endpoint_url, ...; other
+        keyword arguments are call arguments (temperature, max_tokens, stop, tools, ...).
+        """
+        options = split_job_options(kwargs)
+        stop = kwargs.pop("stop", None)
+        requests = map_inputs(inputs, lambda item: self._request(self._convert_input(item).to_messages(), stop, kwargs)[1])
+        client = self._client_for(kwargs.get("model"))
+        job = submit_batch(client, requests, s3_uri=s3_uri, role_arn=role_arn, **options)
+        return job.with_output(self._batch_output(client))
+
+    def attach_batch_job(self, job_arns: str | Sequence[str], **options: Any) -> BatchJob:
+        """Re-open jobs submitted earlier (from any process); results come back as `AIMessage`s."""
+        return attach(job_arns, client=self.bedrock, **options).with_output(self._batch_output(self.bedrock))
+
+    @staticmethod
+    def _batch_output(client: BedrockClient) -> Callable[[ChatResponse], AIMessage]:
+        return lambda response: convert.from_response(response, client.model_id)
 
     # --- tools and structured output -------------------------------------------------------------
 

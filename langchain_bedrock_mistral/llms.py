@@ -6,13 +6,14 @@ template otherwise; `stop` goes out as `stop` (the transport's CompletionRequest
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import BaseLLM, LangSmithParams
+from langchain_core.language_models import BaseLLM, LangSmithParams, LanguageModelInput
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 
+from bedrock_mistral.batch import BatchJob, attach, map_inputs, split_job_options, submit_batch
 from bedrock_mistral.stream_summary import StreamSummary
 from bedrock_mistral.transport import BedrockClient
 from bedrock_mistral.types import ChatResponse, CompletionRequest, StreamDelta
@@ -86,6 +87,27 @@ class BedrockMistralLLM(BedrockMistralBase, BaseLLM):
         check_call_kwargs(kwargs, _CALL_KWARGS, type(self).__name__)
         client = self._client_for(kwargs.pop("model", None))
         return client, CompletionRequest(prompt=prompt, params=self._call_params(stop, kwargs))
+
+    def submit_batch_job(
+        self,
+        inputs: Sequence[LanguageModelInput] | Mapping[Any, LanguageModelInput],
+        *,
+        s3_uri: str,
+        role_arn: str,
+        **kwargs: Any,
+    ) -> BatchJob:
+        """Run what `batch` takes (strings, PromptValues; a list or a dict of them) as a Bedrock Batch
+        Inference job. `job.wait()`, then `job.results()` yields one row per input, in input order, whose
+        `output` is the completion text (`str`) or whose `error` says why that record failed."""
+        options = split_job_options(kwargs)
+        stop = kwargs.pop("stop", None)
+        requests = map_inputs(inputs, lambda item: self._request(self._convert_input(item).to_string(), stop, kwargs)[1])
+        client = self._client_for(kwargs.get("model"))
+        return submit_batch(client, requests, s3_uri=s3_uri, role_arn=role_arn, **options).with_output(_text)
+
+    def attach_batch_job(self, job_arns: str | Sequence[str], **options: Any) -> BatchJob:
+        """Re-open jobs submitted earlier (from any process); results come back as strings."""
+        return attach(job_arns, client=self.bedrock, **options).with_output(_text)
 
     def _generate(
         self,
@@ -164,6 +186,10 @@ class BedrockMistralLLM(BedrockMistralBase, BaseLLM):
                     await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                 yield chunk
         yield state.final()
+
+
+def _text(response: ChatResponse) -> str:
+    return response.text
 
 
 def _llm_output(generations: list[list[Generation]], model: str) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import BaseOutputParser, PydanticProgramMode
 
+from bedrock_mistral.batch import BatchJob, attach, map_inputs, split_job_options, submit_batch
 from bedrock_mistral.catalog import BodyFormat, ModelSpec
 from bedrock_mistral.errors import ConfigurationError
 from bedrock_mistral.transport import BedrockClient
@@ -413,6 +414,43 @@ class BedrockMistral(FunctionCallingLLM):
     async def aclose(self) -> None:
         """Close the async HTTP client of the running event loop."""
         await self._transport.aclose()
+
+    # --- Bedrock Batch Inference -------------------------------------------------------------------
+
+    def submit_batch_job(
+        self,
+        inputs: Sequence[str | Sequence[ChatMessage]] | Mapping[Any, str | Sequence[ChatMessage]],
+        *,
+        s3_uri: str,
+        role_arn: str,
+        **kwargs: Any,
+    ) -> BatchJob:
+        """Run many prompts (as `complete`) or message lists (as `chat`) as a Bedrock Batch Inference job:
+        half the on-demand price, outside the on-demand quotas. `job.wait()`, then `job.results()` yields
+        one row per input, in input order, whose `output` is a `CompletionResponse` (prompts) or a
+        `ChatResponse` (message lists), with `raw["usage"]`, or whose `error` says why that record failed.
+        Job options: job_name, timeout_hours, tags, client_request_token, batch_only, s3_endpoint_url, ...;
+        other keyword arguments are call arguments (temperature, max_tokens, tools, ...)."""
+        options = split_job_options(kwargs)
+        items = list(inputs.values()) if isinstance(inputs, Mapping) else list(inputs)
+        prompts = all(isinstance(item, str) for item in items)
+        if not prompts and any(isinstance(item, str) for item in items):
+            raise ConfigurationError("submit_batch_job takes prompts or message lists, not both in one job")
+
+        def request(item: Any) -> CompletionRequest | ChatRequest:
+            if prompts:
+                return self._completion_request(item, False, kwargs)
+            return self._request_for_chat(item, kwargs)
+
+        job = submit_batch(self._transport, map_inputs(inputs, request), s3_uri=s3_uri, role_arn=role_arn, **options)
+        return job.with_output(convert.to_completion_response if prompts else convert.to_chat_response)
+
+    def attach_batch_job(
+        self, job_arns: str | Sequence[str], *, completion: bool = False, **options: Any
+    ) -> BatchJob:
+        """Re-open jobs submitted earlier (from any process); `completion=True` for prompt jobs."""
+        job = attach(job_arns, client=self._transport, **options)
+        return job.with_output(convert.to_completion_response if completion else convert.to_chat_response)
 
     # --- tools -------------------------------------------------------------------------------------
 

@@ -18,9 +18,10 @@ from bedrock_mistral.batch.errors import (
 from bedrock_mistral.batch.jobs import TERMINAL, BatchJob, BatchStatus, JobStatus
 from bedrock_mistral.batch.output import BatchResult, decode_line
 from bedrock_mistral.batch.records import BatchRequest, record_id
-from bedrock_mistral.batch.submit import attach, submit_batch
+from bedrock_mistral.batch.submit import JOB_OPTIONS, attach, map_inputs, split_job_options, submit_batch
 
 __all__ = [
+    "JOB_OPTIONS",
     "TERMINAL",
     "BatchInputError",
     "BatchJob",
@@ -34,6 +35,8 @@ __all__ = [
     "JobStatus",
     "attach",
     "decode_line",
+    "map_inputs",
     "record_id",
+    "split_job_options",
     "submit_batch",
 ]

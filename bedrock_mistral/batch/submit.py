@@ -28,6 +28,25 @@ _ROLE_ARN = re.compile(r"^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")
 _TOKEN = re.compile(r"^[a-zA-Z0-9]{1,256}(-*[a-zA-Z0-9]){0,256}$")
 _TAG = re.compile(r"^[a-zA-Z0-9\s._:/=+@-]*$")
 MAX_JOB_NAME = 63
+JOB_OPTIONS = (
+    "job_name",
+    "timeout_hours",
+    "tags",
+    "client_request_token",
+    "batch_only",
+    "limits",
+    "s3_endpoint_url",
+    "control_endpoint_url",
+    "s3_client",
+    "control_client",
+    "max_concurrency",
+)
+"""`submit_batch` keyword arguments that configure the job; adapters pass the rest to the model."""
+
+
+def split_job_options(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Pop the job options out of `kwargs`, leaving an adapter's per-call model arguments."""
+    return {name: kwargs.pop(name) for name in JOB_OPTIONS if name in kwargs}
 
 
 def limits_for(client: BedrockClient, override: BatchLimits | None = None) -> BatchLimits:
@@ -60,6 +79,13 @@ def _check_settings(
                                      "spaces and . _ : / = + @ -")
     if token is not None and not _TOKEN.match(token):
         raise ConfigurationError(f"client_request_token {token!r}: letters, digits and single hyphens only")
+
+
+def map_inputs(inputs: Sequence[Any] | Mapping[Any, Any], build: Any) -> list[Any] | dict[Any, Any]:
+    """An adapter's inputs (a list, or a mapping of key -> input) as neutral requests, keys kept."""
+    if isinstance(inputs, Mapping):
+        return {key: build(value) for key, value in inputs.items()}
+    return [build(value) for value in inputs]
 
 
 def _inputs(requests: Sequence[Any] | Mapping[Any, Any]) -> tuple[Sequence[Any], list[Any] | None]:
@@ -188,6 +214,7 @@ def _json_keys(keys: Sequence[Any] | None, first: int, count: int) -> list[Any] 
 def attach(
     job_arns: str | Sequence[str],
     *,
+    client: BedrockClient | None = None,
     control_client: Any = None,
     s3_client: Any = None,
     region_name: str | None = None,
@@ -198,20 +225,21 @@ def attach(
     profile_name: str | None = None,
 ) -> BatchJob:
     """Re-open submitted jobs from any process: their input rows, keys and stop sequences are read
-    back from the metadata stored beside each input file."""
+    back from the metadata stored beside each input file. Connection settings come from `client` (a
+    BedrockClient) when given, else from the keyword arguments and the usual AWS configuration."""
     from bedrock_mistral.transport.clients import ClientSettings
 
     arns = [job_arns] if isinstance(job_arns, str) else list(job_arns)
     if not arns:
         raise ConfigurationError("attach needs at least one job ARN")
-    settings = ClientSettings(
+    settings = client.settings if client is not None else ClientSettings(
         region_name=region_name,
         endpoint_url=endpoint_url,
         profile_name=profile_name,
         aws_access_key_id=aws_access_key_id,
         aws_secret_access_key=aws_secret_access_key,
     )
-    control = control_client or service_client(settings, CONTROL_SERVICE, endpoint_url)
+    control = control_client or service_client(settings, CONTROL_SERVICE, endpoint_url or settings.endpoint_url)
     storage = s3_client or service_client(settings, "s3", s3_endpoint_url)
     job_parts: list[JobPart] = []
     keys: list[Any] = []
