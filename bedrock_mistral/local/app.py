@@ -10,7 +10,6 @@ import itertools
 import json
 import re
 import threading
-import time
 import uuid
 from collections import deque
 from collections.abc import Iterator, Mapping
@@ -27,8 +26,9 @@ from bedrock_mistral.local.conversation import Conversation, Delta
 from bedrock_mistral.local.engines.base import Engine
 from bedrock_mistral.local.faults import Faults, Plan
 from bedrock_mistral.local.guardrails import Guardrails
+from bedrock_mistral.local.http_types import DROP, Frame, HttpRequest, HttpResponse, Pause
 from bedrock_mistral.local.scripts import Script
-from bedrock_mistral.local.service_errors import INVALID_MODEL, ServiceError, malformed
+from bedrock_mistral.local.service_errors import INVALID_MODEL, ServiceError, malformed, unknown_operation
 from bedrock_mistral.local.wire import chat_completion, converse, text_completion
 from bedrock_mistral.local.wire.common import Exchange
 
@@ -42,8 +42,8 @@ OPERATIONS = {
     "converse-stream": "ConverseStream",
 }
 EVENTSTREAM = "application/vnd.amazon.eventstream"
-DROP = b""
-"""Yielded by a stream to close the connection without the terminating chunk."""
+NESTED_TOO_DEEP = "#: the JSON document is nested too deeply"
+"""Our wording (no recording of Bedrock's answer to a body nested thousands deep)."""
 _IN_STREAM = {
     "ThrottlingException": "throttlingException",
     "ValidationException": "validationException",
@@ -51,25 +51,6 @@ _IN_STREAM = {
     "InternalServerException": "internalServerException",
     "ServiceUnavailableException": "serviceUnavailableException",
 }
-
-
-@dataclass
-class HttpRequest:
-    method: str
-    target: str
-    headers: dict[str, str]
-    """Lower-cased names."""
-    body: bytes
-
-
-@dataclass
-class HttpResponse:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes = b""
-    stream: Iterator[bytes] | None = None
-    drop: bool = False
-    """Close the connection without answering."""
 
 
 @dataclass
@@ -126,7 +107,11 @@ def in_stream_exception(error: ServiceError) -> bytes:
 
 
 class BedrockApp:
-    """Handles requests; shared by all connection threads (all state is behind locks)."""
+    """Handles requests; called from the server's event loops and its worker threads (state is behind locks).
+
+    `handle` never sleeps: latency is returned as data (`HttpResponse.delay_s`, `Pause` frames) for the
+    server to wait on, so only an engine can block, and `blocks` tells the server when one might.
+    """
 
     def __init__(
         self,
@@ -147,6 +132,13 @@ class BedrockApp:
         self.guardrails = guardrails or Guardrails(self.control.region_name, self.control.account_id)
         self.max_body_bytes = max_body_bytes
         self.log = RequestLog()
+        self._engine_blocks = bool(getattr(engine, "blocking", True))
+
+    def blocks(self, request: HttpRequest) -> bool:
+        """Whether handling `request` may wait on I/O (an upstream model, the control plane's S3), so it
+        belongs on a worker thread. Runtime operations answered by a local engine (`blocking = False`)
+        are pure computation."""
+        return self._engine_blocks or _ROUTE.match(request.target) is None
 
     # --- entry point ------------------------------------------------------------------------------
 
@@ -156,6 +148,8 @@ class BedrockApp:
             return self._handle(request, request_id)
         except ServiceError as error:
             return error_response(error, request_id)
+        except RecursionError:  # a body nested deeper than the parser or a rule can walk
+            return error_response(malformed(NESTED_TOO_DEEP), request_id)
         except Exception as exc:  # an engine bug must still answer like Bedrock, not hang up
             message = f"The emulator failed to handle the request: {type(exc).__name__}: {exc}"
             return error_response(ServiceError("InternalServerException", message, 500), request_id)
@@ -165,16 +159,15 @@ class BedrockApp:
         if route is None:
             return self._control_plane(request, request_id)
         if request.method != "POST":
-            raise ServiceError("UnknownOperationException", "Unknown operation", 404)
+            raise unknown_operation()
         operation = OPERATIONS[route.group("op")]
         model_id = unquote(route.group("model"))
         spec = self._model(model_id)
-        body = _json_or_none(request.body)
         record = RecordedRequest(
             operation,
             model_id,
             spec.model_id if spec else catalog.base_model_id(model_id),
-            body,
+            None,
             dict(request.headers),
             request_id,
         )
@@ -182,6 +175,7 @@ class BedrockApp:
         record.access_key = self.authenticator.check(
             SignedRequest(request.method, request.target, request.headers, request.body)
         )
+        body = record.body = _json_or_none(request.body)  # parsed only once the caller is authenticated
         return self.answer(operation, model_id, body, request_id, request.headers)
 
     def answer(
@@ -199,11 +193,12 @@ class BedrockApp:
         plan = self.faults.take(operation, model_id)
         drop_now = plan.drop is not None and operation in ("InvokeModel", "Converse")
         if plan.error is not None or drop_now:
-            if plan.first_byte_ms:
-                time.sleep(plan.first_byte_ms / 1000)
-            if plan.error is not None:
-                raise ServiceError(plan.error.code, plan.error.message, plan.error.status)
-            return HttpResponse(0, [], drop=True)
+            if plan.error is None:
+                return HttpResponse(0, [], drop=True, delay_s=plan.first_byte_ms / 1000)
+            error = ServiceError(plan.error.code, plan.error.message, plan.error.status)
+            response = error_response(error, request_id)
+            response.delay_s = plan.first_byte_ms / 1000
+            return response
         if spec is None:
             raise ServiceError("ValidationException", INVALID_MODEL)
         if not isinstance(body, dict):
@@ -234,13 +229,12 @@ class BedrockApp:
     def _control_plane(self, request: HttpRequest, request_id: str) -> HttpResponse:
         """A `bedrock` control-plane call (inference profiles, ...): authenticated like the runtime."""
         operation = self.control.operation(request.method, request.target) or "Unknown"
-        record = RecordedRequest(
-            operation, "", "", _json_or_none(request.body), dict(request.headers), request_id
-        )
+        record = RecordedRequest(operation, "", "", None, dict(request.headers), request_id)
         self.log.add(record)
         record.access_key = self.authenticator.check(
             SignedRequest(request.method, request.target, request.headers, request.body)
         )
+        record.body = _json_or_none(request.body)
         answer = self.control.handle(request.method, request.target, request.body)
         headers = [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id)]
         return HttpResponse(answer.status, headers, json.dumps(answer.body).encode())
@@ -267,7 +261,7 @@ class BedrockApp:
         exchange = self._exchange(request_id, model_id, spec, conversation)
         engine = self._engine_for(operation, exchange, guard)
         if operation == "InvokeModel":
-            reason = self._complete(engine, exchange, plan)
+            reason, delay = self._complete(engine, exchange, plan)
             headers = [
                 ("Content-Type", "application/json"),
                 ("x-amzn-RequestId", request_id),
@@ -275,14 +269,15 @@ class BedrockApp:
                 ("X-Amzn-Bedrock-Output-Token-Count", str(exchange.output_tokens)),
                 ("X-Amzn-Bedrock-Input-Token-Count", str(exchange.input_tokens)),
             ]
-            return HttpResponse(200, headers, wire.response_body(exchange, reason))
-        frames = wire.stream(self._deltas(engine, conversation, plan), exchange)
+            return HttpResponse(200, headers, wire.response_body(exchange, reason), delay_s=delay)
+        pacer = _Pacer()
+        frames = wire.stream(self._deltas(engine, conversation, plan, pacer), exchange)
         headers = [
             ("Content-Type", EVENTSTREAM),
             ("x-amzn-RequestId", request_id),
             ("X-Amzn-Bedrock-Content-Type", "application/json"),
         ]
-        return self._stream_response(headers, frames, plan)
+        return self._stream_response(headers, frames, plan, pacer)
 
     def _converse(
         self,
@@ -299,12 +294,13 @@ class BedrockApp:
         exchange = self._exchange(request_id, model_id, spec, conversation)
         engine = self._engine_for(operation, exchange, guard)
         if not streaming:
-            reason = self._complete(engine, exchange, plan)
+            reason, delay = self._complete(engine, exchange, plan)
             headers = [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id)]
-            return HttpResponse(200, headers, converse.response_body(exchange, reason))
-        frames = converse.stream(self._deltas(engine, conversation, plan), exchange)
+            return HttpResponse(200, headers, converse.response_body(exchange, reason), delay_s=delay)
+        pacer = _Pacer()
+        frames = converse.stream(self._deltas(engine, conversation, plan, pacer), exchange)
         return self._stream_response(
-            [("Content-Type", EVENTSTREAM), ("x-amzn-RequestId", request_id)], frames, plan
+            [("Content-Type", EVENTSTREAM), ("x-amzn-RequestId", request_id)], frames, plan, pacer
         )
 
     # --- helpers ----------------------------------------------------------------------------------
@@ -333,9 +329,8 @@ class BedrockApp:
         return guarded
 
     @staticmethod
-    def _complete(engine: Engine, exchange: Exchange, plan: Plan) -> str:
-        if plan.first_byte_ms:
-            time.sleep(plan.first_byte_ms / 1000)
+    def _complete(engine: Engine, exchange: Exchange, plan: Plan) -> tuple[str, float]:
+        """The engine's reply absorbed into the exchange; the stop reason and the latency to wait first."""
         reply = engine.reply(exchange.conversation)
         exchange.absorb(
             Delta(
@@ -347,36 +342,48 @@ class BedrockApp:
                 reply.reasoning,
             )
         )
-        if plan.per_token_ms:
-            time.sleep(plan.per_token_ms * exchange.output_tokens / 1000)
-        return reply.stop_reason
+        delay = (plan.first_byte_ms + plan.per_token_ms * exchange.output_tokens) / 1000
+        exchange.pending_latency_s = delay
+        return reply.stop_reason, delay
 
     @staticmethod
-    def _deltas(engine: Engine, conversation: Conversation, plan: Plan) -> Iterator[Delta]:
+    def _deltas(engine: Engine, conversation: Conversation, plan: Plan, pacer: _Pacer) -> Iterator[Delta]:
         """The engine's stream, started now so that a failure to start is an HTTP error, not a frame.
-        Per-token latency is spent before each delta that carries text or tool calls, not per frame:
+        Per-token latency is owed for each delta that carries text or tool calls, not per frame:
         frames such as messageStart or metadata cost a model no generation time."""
         deltas = iter(engine.stream(conversation))
         first = next(deltas, Delta(stop_reason="stop"))
         stream = itertools.chain([first], deltas)
-        return _paced(stream, plan.per_token_ms) if plan.per_token_ms else stream
+        return pacer.pace(stream, plan.per_token_ms / 1000) if plan.per_token_ms else stream
 
+    @staticmethod
     def _stream_response(
-        self, headers: list[tuple[str, str]], frames: Iterator[bytes], plan: Plan
+        headers: list[tuple[str, str]], frames: Iterator[bytes], plan: Plan, pacer: _Pacer
     ) -> HttpResponse:
+        stream = _with_faults(frames, plan, pacer)
         if plan.first_byte_ms:
-            time.sleep(plan.first_byte_ms / 1000)
-        return HttpResponse(200, headers, stream=_with_faults(frames, plan))
+            stream = itertools.chain([Pause(plan.first_byte_ms / 1000)], stream)
+        return HttpResponse(200, headers, stream=stream)
 
 
-def _paced(deltas: Iterator[Delta], per_token_ms: float) -> Iterator[Delta]:
-    for delta in deltas:
-        if delta.text or delta.tool_calls:
-            time.sleep(per_token_ms / 1000)
-        yield delta
+class _Pacer:
+    """Per-token latency owed by the deltas a wire format has consumed, paid as a `Pause` before its frames."""
+
+    def __init__(self) -> None:
+        self.owed = 0.0
+
+    def pace(self, deltas: Iterator[Delta], per_token_s: float) -> Iterator[Delta]:
+        for delta in deltas:
+            if delta.text or delta.tool_calls:
+                self.owed += per_token_s
+            yield delta
+
+    def settle(self) -> Pause | None:
+        owed, self.owed = self.owed, 0.0
+        return Pause(owed) if owed else None
 
 
-def _with_faults(frames: Iterator[bytes], plan: Plan) -> Iterator[bytes]:
+def _with_faults(frames: Iterator[bytes], plan: Plan, pacer: _Pacer) -> Iterator[Frame]:
     """Frames with an injected exception or a dropped connection, and engine errors as frames."""
     sent = 0
     try:
@@ -385,6 +392,9 @@ def _with_faults(frames: Iterator[bytes], plan: Plan) -> Iterator[bytes]:
                 break
             if plan.drop is not None and sent >= plan.drop.after_chunks:
                 break
+            pause = pacer.settle()
+            if pause is not None:
+                yield pause
             yield frame
             sent += 1
     except ServiceError as error:

@@ -16,7 +16,7 @@ from bedrock_mistral.local.engines.base import Engine
 from bedrock_mistral.local.faults import Faults
 from bedrock_mistral.local.guardrails import Guardrails
 from bedrock_mistral.local.scripts import Script
-from bedrock_mistral.local.server import HttpServer
+from bedrock_mistral.local.server import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_CONNECTIONS, HttpServer
 from bedrock_mistral.local.validation import DEFAULT_MAX_BODY_BYTES
 
 DEFAULT_ACCESS_KEY_ID = "AKIALOCALBEDROCK0000"
@@ -68,6 +68,8 @@ class LocalBedrock:
         strict: bool = False,
         batch: bool = False,
         s3_endpoint_url: str | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
     ) -> None:
         """`strict`: a request no scripted reply matches fails instead of reaching the engine."""
         self.host = host
@@ -96,6 +98,8 @@ class LocalBedrock:
         )
         self.auth = auth
         self.max_body_bytes = max_body_bytes
+        self.max_connections = max_connections
+        self.idle_timeout_s = idle_timeout_s
         self._server: HttpServer | None = None
         self._start_s3 = batch and s3_endpoint_url is None
         self._s3_server: Any = None
@@ -118,6 +122,9 @@ class LocalBedrock:
                 self.port,
                 max_body_bytes=self.max_body_bytes,
                 error_handler=lambda error: error_response(error, "00000000-0000-0000-0000-000000000000"),
+                blocking=self._app.blocks,
+                max_connections=self.max_connections,
+                idle_timeout_s=self.idle_timeout_s,
             )
             self.port = self._server.port
             self._server.start()

@@ -53,6 +53,11 @@ class ServiceError(Exception):
         return f"{self.code}:{namespace}"
 
 
+def unknown_operation() -> ServiceError:
+    """A method and path that name no operation."""
+    return ServiceError("UnknownOperationException", "Unknown operation", 404)
+
+
 def validation(message: str) -> ServiceError:
     return ServiceError("ValidationException", message)
 

@@ -11,7 +11,11 @@ from bedrock_mistral.local.conversation import Conversation, Delta, Reply
 
 @runtime_checkable
 class Engine(Protocol):
-    """Answers conversations. `reply` must honour max_tokens and stop; `stream` yields word-sized deltas."""
+    """Answers conversations. `reply` must honour max_tokens and stop; `stream` yields word-sized deltas.
+
+    An engine may also set `blocking = False` to say it never waits on I/O: the emulator then calls it on
+    its event loop instead of a worker thread (faster). Without it, the engine is treated as blocking.
+    """
 
     name: str
 

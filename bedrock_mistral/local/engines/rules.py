@@ -38,6 +38,8 @@ class RulesEngine:
     """Stateless and thread-safe."""
 
     name = "rules"
+    blocking = False
+    """Pure computation: the server may run it on its event loop."""
 
     def reply(self, conversation: Conversation) -> Reply:
         reply = compose(conversation)

@@ -99,6 +99,8 @@ class UpstreamEngine:
     """One HTTP call per request (streamed with SSE when the client streams)."""
 
     name = "openai-compatible"
+    blocking = True
+    """Waits on the upstream server: run on the emulator's worker threads."""
 
     def __init__(self, url: str, model: str, *, api_key: str | None = None, timeout: float = 300.0) -> None:
         self.url = chat_url(url)

@@ -51,6 +51,8 @@ class Exchange:
     _reported_output: int | None = None
     guardrail: Outcome | None = None
     """The guardrail's verdict, when the request named one (set before the answer is written)."""
+    pending_latency_s: float = 0.0
+    """Injected latency the server waits out after the body is built, reported as if already spent."""
 
     def __post_init__(self) -> None:
         self.input_tokens = max(1, tokens.count(self.conversation.all_text()))
@@ -88,7 +90,7 @@ class Exchange:
         return tokens.count(self.text) + tool_call_tokens(self.tool_calls) + len(self._reasoning)
 
     def latency_ms(self) -> int:
-        return int((time.perf_counter() - self.started) * 1000)
+        return int((time.perf_counter() - self.started + self.pending_latency_s) * 1000)
 
     def first_byte_ms(self) -> int:
         return int(((self.first_byte or time.perf_counter()) - self.started) * 1000)
