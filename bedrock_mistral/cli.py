@@ -43,7 +43,7 @@ class _Parser(argparse.ArgumentParser):
 # --- connection -------------------------------------------------------------------------------------
 
 
-def _add_connection_arguments(parser: argparse.ArgumentParser) -> None:
+def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("connection")
     group.add_argument(
         "--endpoint-url",
@@ -58,7 +58,7 @@ def _add_connection_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--timeout", type=float, metavar="SECONDS", help="connect and read timeout")
 
 
-def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", help="model id, cross-region profile (eu.mistral...) or ARN; see `models`")
     parser.add_argument("--api", choices=API_NAMES, help="InvokeModel or Converse (default: the model's)")
     params = parser.add_argument_group("inference parameters (checked against the model's limits)")
@@ -68,7 +68,7 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
     params.add_argument("--top-k", type=int, metavar="K", help="text-completion models over InvokeModel only")
     params.add_argument("--stop", action="append", default=[], metavar="S", help="stop sequence (repeatable)")
     params.add_argument("--system", metavar="TEXT", help="system prompt")
-    _add_connection_arguments(parser)
+    add_connection_arguments(parser)
 
 
 def _is_loopback(url: str) -> bool:
@@ -81,8 +81,8 @@ def _is_loopback(url: str) -> bool:
         return False
 
 
-def _client(args: argparse.Namespace) -> BedrockClient:
-    """A transport client from the flags. On a loopback endpoint (the emulator) without --profile, the
+def connection(args: argparse.Namespace) -> tuple[str | None, str | None, str | None]:
+    """Region and keys from the flags. On a loopback endpoint (the emulator) without --profile, the
     emulator's well-known keys are used, so `serve` + `--endpoint-url` works with no AWS setup."""
     key_id: str | None = None
     secret: str | None = None
@@ -92,6 +92,12 @@ def _client(args: argparse.Namespace) -> BedrockClient:
 
         key_id, secret = DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
         region = region or region_from_env() or "us-east-1"
+    return region, key_id, secret
+
+
+def client_from_args(args: argparse.Namespace) -> BedrockClient:
+    """A transport client from the flags (model, API, sampling parameters, connection)."""
+    region, key_id, secret = connection(args)
     if args.max_retries < 0:
         raise UserError(f"--max-retries must be 0 or more, got {args.max_retries}")
     params = InferenceParams(
@@ -243,7 +249,7 @@ def _messages(system: str | None, history: Sequence[Message]) -> tuple[Message, 
 
 
 def cmd_invoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    client = _client(args)
+    client = client_from_args(args)
     request = ChatRequest(_messages(args.system, [Message("user", args.prompt)]))
     if args.stream:
         _print_stream(client.stream_chat(request), out, err)
@@ -257,7 +263,7 @@ def cmd_invoke(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, inp: TextIO, out: TextIO, err: TextIO) -> int:
-    client = _client(args)
+    client = client_from_args(args)
     interactive = inp.isatty()
     if interactive:
         err.write(
@@ -299,13 +305,16 @@ def build_parser() -> argparse.ArgumentParser:
     models = commands.add_parser("models", help="list the Mistral models on Bedrock and their limits")
     models.add_argument("--json", action="store_true", help="print JSON instead of a table")
     invoke = commands.add_parser("invoke", help="send one prompt and print the answer")
-    _add_model_arguments(invoke)
+    add_model_arguments(invoke)
     invoke.add_argument("prompt", help="the user message")
     invoke.add_argument("--stream", action="store_true", help="print tokens as they arrive")
     chat = commands.add_parser(
         "chat", help="interactive streaming chat (lines from stdin; /exit or EOF ends)"
     )
-    _add_model_arguments(chat)
+    add_model_arguments(chat)
+    from bedrock_mistral import cli_batch
+
+    cli_batch.add_batch_commands(commands.add_parser("batch", help="Bedrock Batch Inference jobs"))
     return parser
 
 
@@ -321,6 +330,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_models(args, out)
         if args.command == "invoke":
             return cmd_invoke(args, out, err)
+        if args.command == "batch":
+            from bedrock_mistral import cli_batch
+
+            return cli_batch.run(args, out, err)
         return cmd_chat(args, sys.stdin, out, err)
     except (UserError, BedrockMistralError, BotoCoreError) as exc:
         # BotoCoreError: a safety net for connection errors the transport has not mapped to its own types.

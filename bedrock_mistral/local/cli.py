@@ -26,6 +26,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     parser.add_argument("--upstream-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1")
     parser.add_argument("--upstream-model", help="model name on the upstream server")
     parser.add_argument("--max-body-bytes", type=int, default=None, help="largest request body accepted")
+    batch = parser.add_argument_group("batch jobs (the bedrock control plane on the same endpoint)")
+    batch.add_argument("--s3", action="store_true", help="start moto's S3 server on loopback for batch jobs")
+    batch.add_argument("--s3-endpoint-url", metavar="URL", help="or use this S3 endpoint for batch jobs")
     faults = parser.add_argument_group("faults")
     faults.add_argument(
         "--throttle", type=int, metavar="N", help="answer the first N requests with 429 ThrottlingException"
@@ -57,6 +60,8 @@ def build(args: argparse.Namespace) -> LocalBedrock:
         region_name=args.region,
         upstream_url=args.upstream_url,
         upstream_model=args.upstream_model,
+        batch=args.s3,
+        s3_endpoint_url=args.s3_endpoint_url,
         **options,
     )
     if args.throttle:
@@ -71,6 +76,12 @@ def build(args: argparse.Namespace) -> LocalBedrock:
 
 
 def banner(bedrock: LocalBedrock) -> str:
+    s3 = (
+        [f"Batch jobs read and write S3 at {bedrock.s3_endpoint_url} (bedrock-mistral batch ... "
+         f"--endpoint-url {bedrock.endpoint_url} --s3-endpoint-url {bedrock.s3_endpoint_url})"]
+        if bedrock.s3_endpoint_url
+        else []
+    )
     return "\n".join(
         [
             f"Local Bedrock Runtime listening on {bedrock.endpoint_url} (auth={bedrock.auth}, "
@@ -80,6 +91,7 @@ def banner(bedrock: LocalBedrock) -> str:
             f"  export AWS_REGION={bedrock.region_name}",
             f"  export AWS_ACCESS_KEY_ID={bedrock.aws_access_key_id}",
             f"  export AWS_SECRET_ACCESS_KEY={bedrock.aws_secret_access_key}",
+            *s3,
             "Press Ctrl-C to stop.",
         ]
     )
