@@ -202,7 +202,9 @@ class BedrockApp:
         if spec is None:
             raise ServiceError("ValidationException", INVALID_MODEL)
         if not isinstance(body, dict):
-            raise malformed("#: expected type: JSONObject, found: String")
+            # A body that is not JSON at all is read as a String; a JSON array as a JSONArray, ...
+            found = "String" if body is None else validation.java_type(body)
+            raise malformed(f"#: expected type: JSONObject, found: {found}")
         if operation in ("InvokeModel", "InvokeModelWithResponseStream"):
             headers = headers or {}
             guard = _guard_settings(

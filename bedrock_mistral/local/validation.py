@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bedrock_mistral.catalog import MAX_STOP_SEQUENCES, ModelSpec, Range
+from bedrock_mistral.catalog import MAX_STOP_SEQUENCES, BodyFormat, ModelSpec, Range
 from bedrock_mistral.local.service_errors import ServiceError, malformed, validation
 
 DEFAULT_MAX_BODY_BYTES = 25_000_000
@@ -39,6 +39,19 @@ OUTPUT_CONFIG_UNSUPPORTED = (
     "This model doesn't support the outputConfig field. Remove outputConfig and try again."
 )
 TOO_LONG = "Input is too long for requested model."
+TOOL_RESULT_ALONE = (
+    "This model doesn't support text and toolResult content blocks in the same user message. Send the "
+    "toolResult blocks in a message without text and try again."
+)
+"""Not a recorded message: the emulator's wording, after MIXED_TOOL_USE, for DESIGN.md's "a toolResult stands
+alone in its user turn"."""
+
+
+def empty_content(index: int) -> str:
+    return (
+        f"The content field in the Message object at messages.{index} is empty. Add a ContentBlock object to the "
+        "content field and try again."
+    )
 
 
 def body_too_large(size: int, limit: int) -> ServiceError:
@@ -225,13 +238,34 @@ def check_converse(body: Mapping[str, Any], spec: ModelSpec, *, streaming: bool)
             raise _fail(NAMED_TOOL_CHOICE)
     extra = body.get("additionalModelRequestFields") or {}
     if isinstance(extra, dict):
-        for key in extra:
-            if key in ("top_k", "topK"):
-                raise malformed(f"#: extraneous key [{key}] is not permitted")
+        _check_additional_fields(extra, spec)
     _check_inference(body.get("inferenceConfig") or {}, spec)
     if body.get("outputConfig") and not spec.structured_output:
         raise _fail(OUTPUT_CONFIG_UNSUPPORTED)
     _check_messages(body.get("messages") or [], spec, has_tool_config=bool(tool_config))
+
+
+def native_fields(spec: ModelSpec) -> dict[str, Field]:
+    """The keys of the model's own InvokeModel body that Converse does not set itself: what
+    `additionalModelRequestFields` may add. Converse-only models take the Mistral chat body's keys."""
+    fields = (
+        text_fields(spec)
+        if spec.completion_body_format() == BodyFormat.TEXT_COMPLETION
+        and (BodyFormat.CHAT_COMPLETION not in spec.invoke_formats)
+        else chat_fields(spec)
+    )
+    for structural in ("prompt", "messages", "tools", "tool_choice"):
+        fields.pop(structural, None)
+    fields.pop("top_k", None)  # Bedrock rejects top_k here for every Mistral model (DESIGN.md section 2)
+    return fields
+
+
+def _check_additional_fields(extra: Mapping[str, Any], spec: ModelSpec) -> None:
+    """Keys the native body does not take are rejected the way Bedrock rejects `top_k`; values are
+    checked like the native body's."""
+    found = violations(extra, native_fields(spec), ())
+    if found:
+        raise malformed(*found)
 
 
 def _check_inference(config: Mapping[str, Any], spec: ModelSpec) -> None:
@@ -271,6 +305,8 @@ def _check_messages(messages: Sequence[Mapping[str, Any]], spec: ModelSpec, *, h
             raise _fail(ALTERNATE)
     for index, message in enumerate(messages):
         blocks = message.get("content") or []
+        if not blocks:
+            raise _fail(empty_content(index))
         kinds = set()
         for position, block in enumerate(blocks):
             kinds.update(block.keys())
@@ -288,6 +324,8 @@ def _check_messages(messages: Sequence[Mapping[str, Any]], spec: ModelSpec, *, h
             raise _fail(TOOL_CONFIG_MISSING)
         if message.get("role") == "assistant" and "toolUse" in kinds and "text" in kinds:
             raise _fail(MIXED_TOOL_USE)
+        if message.get("role") == "user" and "toolResult" in kinds and "text" in kinds:
+            raise _fail(TOOL_RESULT_ALONE)
 
 
 def check_context(input_tokens: int, spec: ModelSpec) -> None:

@@ -64,7 +64,7 @@ def test_run_serve_in_a_thread(capsys: pytest.CaptureFixture[str]) -> None:
     client: Any = boto3.client(
         "bedrock-runtime",
         endpoint_url=env["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"],
-        region_name=env["AWS_REGION"],
+        region_name=env["AWS_DEFAULT_REGION"],
         aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
         config=boto3.session.Config(retries={"total_max_attempts": 1}),

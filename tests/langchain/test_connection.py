@@ -84,11 +84,15 @@ def test_guardrail_settings_reach_bedrock(bedrock: LocalBedrock, conn: dict, api
 
 
 def test_additional_model_request_fields(bedrock: LocalBedrock, conn: dict) -> None:
-    ChatBedrockMistral(model=LARGE, api="converse", additional_model_request_fields={"k": 1}, **conn).invoke(
+    extra = {"response_format": {"type": "text"}}  # a key of the model's native body
+    ChatBedrockMistral(model=LARGE, api="converse", additional_model_request_fields=extra, **conn).invoke(
         "Hi"
     )
-    assert bedrock.requests[-1].body["additionalModelRequestFields"] == {"k": 1}
+    assert bedrock.requests[-1].body["additionalModelRequestFields"] == extra
     # Bedrock's own validation still applies, and its message comes back unchanged.
+    model = ChatBedrockMistral(model=LARGE, api="converse", additional_model_request_fields={"k": 1}, **conn)
+    with pytest.raises(ValidationError, match="extraneous key \\[k\\]"):
+        model.invoke("Hi")
     model = ChatBedrockMistral(model=LARGE, api="invoke", additional_model_request_fields={"nope": 1}, **conn)
     with pytest.raises(ValidationError, match="extraneous key \\[nope\\]"):
         model.invoke("Hi")

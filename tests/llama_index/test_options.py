@@ -52,13 +52,13 @@ def test_botocore_config_and_timeout_are_used(bedrock: LocalBedrock, make_llm: M
 
 
 def test_additional_model_request_fields(bedrock: LocalBedrock, make_llm: Make) -> None:
-    llm = make_llm(LARGE_2407, api="converse", additional_model_request_fields={"safe_prompt": True})
+    llm = make_llm(LARGE_2407, api="converse", additional_model_request_fields={"top_p": 0.5})
     llm.chat(HI)
-    assert bedrock.requests[-1].body["additionalModelRequestFields"] == {"safe_prompt": True}
+    assert bedrock.requests[-1].body["additionalModelRequestFields"] == {"top_p": 0.5}
     llm.chat(
-        HI, additional_model_request_fields={"random_seed": 7}
+        HI, additional_model_request_fields={"response_format": {"type": "text"}}
     )  # per call, replacing the configured ones
-    assert bedrock.requests[-1].body["additionalModelRequestFields"] == {"random_seed": 7}
+    assert bedrock.requests[-1].body["additionalModelRequestFields"] == {"response_format": {"type": "text"}}
 
 
 def test_bedrock_rejection_of_extra_fields_surfaces(bedrock: LocalBedrock, make_llm: Make) -> None:
