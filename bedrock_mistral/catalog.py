@@ -41,6 +41,17 @@ class Range:
         return f"{lo} to {hi}"
 
 
+REASONING_SETTINGS: tuple[str, ...] = (
+    "reasoning_effort",
+    "reasoning",
+    "reasoning_config",
+    "reasoningConfig",
+    "thinking",
+)
+"""`additionalModelRequestFields` keys that configure reasoning on Bedrock (OpenAI, Anthropic, Nova forms).
+Bedrock's Converse has no reasoning field of its own (botocore's service model); a model takes only the
+keys its row lists in `reasoning_settings`."""
+
 UNIT = Range(0.0, 1.0)
 TOP_K = Range(1, 200)
 MAX_STOP_SEQUENCES = 10
@@ -95,7 +106,11 @@ class ModelSpec:
     tokenizer: str | None
     """mistral-common tokenizer version (v1, v2, v3, tekken) for counting and prompt rendering."""
     reasoning: bool = False
+    """The model thinks before answering (Converse `reasoningContent` blocks)."""
+    reasoning_settings: tuple[str, ...] = ()
+    """Which of REASONING_SETTINGS it takes; Magistral always reasons and takes none."""
     audio: bool = False
+    """The model takes Converse `audio` content blocks."""
     known: bool = True
     aliases: tuple[str, ...] = field(default=())
     batch: BatchLimits | None = None

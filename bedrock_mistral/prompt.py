@@ -33,7 +33,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bedrock_mistral.errors import InvalidRequestError
-from bedrock_mistral.types import DocumentPart, ImagePart, Message, TextPart, ToolCall
+from bedrock_mistral.types import (
+    AudioPart,
+    DocumentPart,
+    ImagePart,
+    Message,
+    ReasoningPart,
+    TextPart,
+    ToolCall,
+)
 
 __all__ = [
     "BOS",
@@ -112,8 +120,10 @@ def _plain_text(message: Message) -> str:
     for part in message.content:
         if isinstance(part, TextPart):
             texts.append(part.text)
-        elif isinstance(part, (ImagePart, DocumentPart)):
-            kind = "image" if isinstance(part, ImagePart) else "attached document"
+        elif isinstance(part, ReasoningPart):
+            continue  # a reasoning model's earlier thinking has no place in an instruct prompt
+        elif isinstance(part, (ImagePart, DocumentPart, AudioPart)):
+            kind = {ImagePart: "image", AudioPart: "audio"}.get(type(part), "attached document")
             raise InvalidRequestError(
                 f"text-completion prompts are text only, but a {message.role!r} message has an {kind} part: "
                 "use a model with vision through the chat or Converse API"

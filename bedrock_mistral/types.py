@@ -43,7 +43,34 @@ class DocumentPart:
         return f"DocumentPart(name={self.name!r}, format={self.format!r}, bytes={len(self.data)})"
 
 
-ContentPart = TextPart | ImagePart | DocumentPart
+@dataclass(frozen=True)
+class AudioPart:
+    """Raw audio bytes (Converse only, models the catalog marks as taking audio); `format` is one of
+    `validation.AUDIO_FORMATS` (mp3, wav, flac, ...)."""
+
+    data: bytes
+    format: str
+
+    def __repr__(self) -> str:
+        return f"AudioPart(format={self.format!r}, bytes={len(self.data)})"
+
+
+@dataclass(frozen=True)
+class ReasoningPart:
+    """A reasoning model's thinking in an assistant turn: its text with the signature the provider sent
+    (returned unmodified in later turns), or `redacted` bytes the provider encrypted."""
+
+    text: str = ""
+    signature: str | None = None
+    redacted: bytes | None = None
+
+    def __repr__(self) -> str:
+        signed = ", signed" if self.signature else ""
+        redacted = f", redacted={len(self.redacted)} bytes" if self.redacted is not None else ""
+        return f"ReasoningPart(chars={len(self.text)}{signed}{redacted})"
+
+
+ContentPart = TextPart | ImagePart | DocumentPart | AudioPart | ReasoningPart
 
 
 @dataclass(frozen=True)
@@ -181,6 +208,9 @@ class ChatResponse:
     request_id: str | None = None
     api: str = ""
     reasoning: str | None = None
+    """The reasoning text, blocks joined (None when the model did not reason)."""
+    reasoning_parts: tuple[ReasoningPart, ...] = ()
+    """The reasoning blocks as sent, with signatures and redacted content, for sending back."""
 
 
 @dataclass(frozen=True)
@@ -206,3 +236,6 @@ class StreamDelta:
     metrics: Metrics | None = None
     role: str | None = None
     reasoning: str = ""
+    reasoning_signature: str | None = None
+    """Signs the reasoning streamed so far in this block (ConverseStream sends it after the text)."""
+    redacted_reasoning: bytes | None = None

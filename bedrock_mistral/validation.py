@@ -10,9 +10,18 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bedrock_mistral.catalog import MAX_STOP_SEQUENCES, Api, BodyFormat, ModelSpec, Range
+from bedrock_mistral.catalog import (
+    MAX_STOP_SEQUENCES,
+    MODELS,
+    REASONING_SETTINGS,
+    Api,
+    BodyFormat,
+    ModelSpec,
+    Range,
+)
 from bedrock_mistral.errors import InvalidRequestError, ParameterError, UnsupportedFeatureError
 from bedrock_mistral.types import (
+    AudioPart,
     ChatRequest,
     DocumentPart,
     ImagePart,
@@ -23,6 +32,10 @@ from bedrock_mistral.types import (
 
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 IMAGE_FORMATS = ("png", "jpeg", "gif", "webp")
+AUDIO_FORMATS = (
+    "mp3", "opus", "wav", "aac", "flac", "mp4", "ogg", "mkv", "mka", "x-aac", "m4a", "mpeg", "mpga", "pcm", "webm"
+)  # fmt: skip
+"""Converse `AudioFormat` (botocore's bedrock-runtime service model); its bytes must not be empty."""
 VALID_TOOL_CHOICES = ("auto", "any", "none")
 JSON_SCHEMA_TYPES = {"object", "array", "string", "number", "integer", "boolean", "null"}
 
@@ -186,6 +199,43 @@ def validate_messages(spec: ModelSpec, api: Api, messages: Sequence[Message]) ->
                 raise UnsupportedFeatureError(
                     f"messages[{index}] holds a document: documents are sent with api='converse' only"
                 )
+            if isinstance(part, AudioPart):
+                validate_audio(spec, api, index, part)
+
+
+def validate_audio(spec: ModelSpec, api: Api, index: int, part: AudioPart) -> None:
+    """Audio goes to the models the catalog marks as taking it, over Converse, in a format Bedrock names."""
+    if spec.known and not spec.audio:
+        takers = ", ".join(m.model_id for m in MODELS if m.audio)
+        raise UnsupportedFeatureError(
+            f"messages[{index}] holds audio, but model {spec.model_id!r} does not accept audio; "
+            f"models that do: {takers}"
+        )
+    if api != "converse":
+        raise UnsupportedFeatureError(f"messages[{index}] holds audio: audio is sent with api='converse' only")
+    if part.format not in AUDIO_FORMATS:
+        raise InvalidRequestError(
+            f"messages[{index}]: audio format {part.format!r} is not one of {', '.join(AUDIO_FORMATS)}"
+        )
+    if not part.data:
+        raise InvalidRequestError(f"messages[{index}]: the audio is empty (Bedrock takes at least 1 byte)")
+
+
+def validate_reasoning_settings(spec: ModelSpec, extra: Any) -> None:
+    """Reasoning settings in `additional_model_request_fields` only where the model takes them."""
+    if not isinstance(extra, dict) or not spec.known:
+        return
+    for key in extra:
+        if key in REASONING_SETTINGS and key not in spec.reasoning_settings:
+            if spec.reasoning:
+                why = f"{spec.name} always reasons and takes no reasoning setting"
+            else:
+                why = f"{spec.name} does not reason"
+            allowed = ", ".join(spec.reasoning_settings) or "none"
+            raise UnsupportedFeatureError(
+                f"additional_model_request_fields[{key!r}] is a reasoning setting, but {why} "
+                f"(model {spec.model_id!r}; reasoning settings it takes: {allowed})"
+            )
 
 
 def validate_chat_request(spec: ModelSpec, api: Api, request: ChatRequest) -> None:
@@ -193,5 +243,6 @@ def validate_chat_request(spec: ModelSpec, api: Api, request: ChatRequest) -> No
     validate_params(spec, request.params, api, body)
     validate_messages(spec, api, request.messages)
     validate_tools(spec, api, request.tools, request.tool_choice)
+    validate_reasoning_settings(spec, request.additional_model_request_fields)
     if request.response_format is not None and request.response_format.schema is not None:
         validate_json_schema(request.response_format.schema, "response_format schema")

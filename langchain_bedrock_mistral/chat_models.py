@@ -66,7 +66,7 @@ class ChatBedrockMistral(BedrockMistralBase, BaseChatModel):
             image_inputs=spec.vision and api == "converse",
             image_url_inputs=False,
             pdf_inputs=False,
-            audio_inputs=False,
+            audio_inputs=spec.audio and api == "converse",
             video_inputs=False,
             image_tool_message=False,
             pdf_tool_message=False,

@@ -27,12 +27,14 @@ from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call
 from bedrock_mistral.errors import InvalidRequestError
 from bedrock_mistral.stream_summary import StreamSummary
 from bedrock_mistral.types import (
+    AudioPart,
     ChatResponse,
     ContentPart,
     DocumentPart,
     ImagePart,
     Message,
     Metrics,
+    ReasoningPart,
     Role,
     StopReason,
     StreamDelta,
@@ -40,9 +42,11 @@ from bedrock_mistral.types import (
     ToolCall,
     Usage,
 )
+from langchain_bedrock_mistral.reasoning import block_reasoning, message_reasoning, reasoning_kwargs, register
 
 MODEL_PROVIDER = "bedrock_mistral"
 """`response_metadata["model_provider"]`: names the integration that produced a message."""
+register(MODEL_PROVIDER)  # content_blocks / output_version="v1" for this provider's messages
 
 _DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?:;[^,]*)?;base64,(?P<data>.*)$", re.DOTALL)
 _SKIPPED_BLOCKS = frozenset(
@@ -53,12 +57,10 @@ _SKIPPED_BLOCKS = frozenset(
         "server_tool_call",
         "server_tool_result",
         "invalid_tool_call",
-        "thinking",
-        "redacted_thinking",
-        "reasoning",
-        "reasoning_content",
     }
 )
+_REASONING_BLOCKS = frozenset({"thinking", "redacted_thinking", "reasoning", "reasoning_content"})
+"""Read back from AI messages (sent to Bedrock as reasoning); skipped in any other message."""
 _CHAT_ROLES: dict[str, Role] = {
     "user": "user",
     "human": "user",
@@ -128,6 +130,47 @@ def _image(block: Mapping[str, Any]) -> ImagePart:
     return ImagePart(data=data, format=_image_format(mime, data))
 
 
+_AUDIO_MIME = {"mpeg": "mp3", "x-wav": "wav", "wave": "wav", "x-flac": "flac", "aac": "aac", "mp4": "m4a"}
+
+
+def _audio_format(mime: str | None, data: bytes) -> str:
+    """A Converse audio format from a MIME type (`audio/wav`), a bare format (`mp3`) or the bytes."""
+    if mime:
+        subtype = mime.split("/", 1)[-1].split(";", 1)[0].lower()
+        return _AUDIO_MIME.get(subtype, subtype)
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "wav"
+    if data.startswith(b"fLaC"):
+        return "flac"
+    if data.startswith(b"OggS"):
+        return "ogg"
+    if data.startswith(b"ID3") or data[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
+        return "mp3"
+    raise InvalidRequestError("audio block has no mime_type or format and its bytes are not wav, flac, ogg or mp3")
+
+
+def _audio(block: Mapping[str, Any]) -> AudioPart:
+    """v1 `audio` blocks (`base64` text or raw bytes in `base64`/`data`), v0 `source_type: base64`, and
+    OpenAI's `{"type": "input_audio", "input_audio": {"data", "format"}}`."""
+    ref = block.get("input_audio")
+    if isinstance(ref, Mapping):
+        raw, mime = ref.get("data"), ref.get("format")
+    elif "url" in block and not (block.get("base64") or block.get("data")):
+        data, mime = _from_url(str(block["url"]), "audio")
+        return AudioPart(data=data, format=_audio_format(block.get("mime_type") or mime, data))
+    else:
+        raw, mime = block.get("base64", block.get("data")), block.get("mime_type") or block.get("format")
+    if isinstance(raw, (bytes, bytearray)):
+        data = bytes(raw)
+    elif isinstance(raw, str):
+        data = _decode(raw)
+    else:
+        raise InvalidRequestError(
+            "audio blocks must carry their bytes (base64 text or bytes): file ids and remote URLs are not supported"
+        )
+    return AudioPart(data=data, format=_audio_format(str(mime) if mime else None, data))
+
+
 def _nested(block: Mapping[str, Any], outer: str, key: str) -> Any:
     inner = block.get(outer)
     return inner.get(key) if isinstance(inner, Mapping) else None
@@ -151,7 +194,8 @@ def _document(block: Mapping[str, Any]) -> DocumentPart:
     return DocumentPart(data=data, format=fmt, name=name.rsplit(".", 1)[0] or "document")
 
 
-def _parts(content: str | list[Any]) -> list[ContentPart]:
+def _parts(content: str | list[Any], assistant: bool = False) -> list[ContentPart]:
+    """Content blocks as neutral parts; an assistant's reasoning blocks become reasoning parts."""
     if isinstance(content, str):
         return [TextPart(content)] if content else []
     parts: list[ContentPart] = []
@@ -169,11 +213,17 @@ def _parts(content: str | list[Any]) -> list[ContentPart]:
             parts.append(_image(block))
         elif kind in ("file", "document"):
             parts.append(_document(block))
+        elif kind in ("audio", "input_audio"):
+            parts.append(_audio(block))
+        elif kind in _REASONING_BLOCKS or (kind == "non_standard" and assistant):
+            reasoning = block_reasoning(block) if assistant else None
+            if reasoning is not None and (reasoning.text or reasoning.redacted is not None):
+                parts.append(reasoning)
         elif kind in _SKIPPED_BLOCKS:
             continue
         else:
             raise InvalidRequestError(
-                f"content block type {kind!r} is not supported: use text, image or file blocks"
+                f"content block type {kind!r} is not supported: use text, image, audio or file blocks"
             )
     return parts
 
@@ -202,7 +252,10 @@ def to_message(message: BaseMessage) -> Message:
     if isinstance(message, HumanMessage):
         return Message("user", _parts(message.content))
     if isinstance(message, AIMessage):
-        return Message("assistant", _parts(message.content), tool_calls=_tool_calls(message))
+        parts = _parts(message.content, assistant=True)
+        if not any(isinstance(p, ReasoningPart) for p in parts):
+            parts = [*message_reasoning(message), *parts]
+        return Message("assistant", parts, tool_calls=_tool_calls(message))
     if isinstance(message, ToolMessage):
         return Message(
             "tool",
@@ -278,7 +331,7 @@ def _lc_tool_calls(calls: Sequence[ToolCall]) -> tuple[list[Any], list[Any]]:
 
 def from_response(response: ChatResponse, model_name: str) -> AIMessage:
     good, bad = _lc_tool_calls(response.tool_calls)
-    extra = {"reasoning_content": response.reasoning} if response.reasoning else {}
+    extra = reasoning_kwargs(response.reasoning, response.reasoning_parts)
     return AIMessage(
         content=response.text,
         tool_calls=good,
@@ -296,9 +349,11 @@ def from_response(response: ChatResponse, model_name: str) -> AIMessage:
     )
 
 
-def content_chunk(text: str = "", reasoning: str = "") -> AIMessageChunk:
-    extra = {"reasoning_content": reasoning} if reasoning else {}
-    return AIMessageChunk(content=text, additional_kwargs=extra)
+def content_chunk(
+    text: str = "", reasoning: str = "", signature: str | None = None, redacted: bytes | None = None
+) -> AIMessageChunk:
+    parts = (ReasoningPart(redacted=redacted),) if redacted is not None else ()
+    return AIMessageChunk(content=text, additional_kwargs=reasoning_kwargs(reasoning, parts, signature))
 
 
 def tool_chunk(index: int, call_id: str | None, name: str | None, arguments: str) -> AIMessageChunk:
@@ -321,8 +376,8 @@ class ChunkAssembler:
         if delta.tool_call is not None:
             call = delta.tool_call
             return tool_chunk(call.index, call.id, call.name, call.arguments)
-        if delta.text or delta.reasoning:
-            return content_chunk(delta.text, delta.reasoning)
+        if delta.text or delta.reasoning or delta.reasoning_signature or delta.redacted_reasoning is not None:
+            return content_chunk(delta.text, delta.reasoning, delta.reasoning_signature, delta.redacted_reasoning)
         return None
 
     def final(self) -> AIMessageChunk:

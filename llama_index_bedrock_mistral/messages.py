@@ -8,6 +8,8 @@ both spellings are read back, blocks first.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,11 +36,13 @@ from bedrock_mistral.codecs.common import parse_arguments
 from bedrock_mistral.errors import UnsupportedFeatureError
 from bedrock_mistral.prompt import render_prompt
 from bedrock_mistral.types import (
+    AudioPart,
     ChatResponse,
     ContentPart,
     DocumentPart,
     ImagePart,
     Message,
+    ReasoningPart,
     ResponseFormat,
     Role,
     StreamDelta,
@@ -89,10 +93,42 @@ def _document_part(block: DocumentBlock) -> DocumentPart:
     return DocumentPart(data=data, format=fmt, name=block.title or "document")
 
 
-def _parts(blocks: Sequence[Any]) -> list[ContentPart]:
+_AUDIO_FORMATS = {"mpeg": "mp3", "x-wav": "wav", "wave": "wav", "x-flac": "flac"}
+
+
+def _audio_part(block: AudioBlock) -> AudioPart:
+    """An AudioBlock's bytes (inline, a path or a data URL) and its format (`wav`, `audio/mpeg`, ...)."""
+    data = block.resolve_audio(as_base64=False).read()
+    fmt = (block.format or "").lower()
+    fmt = fmt.split("/", 1)[-1] if "/" in fmt else fmt
+    return AudioPart(data=data, format=_AUDIO_FORMATS.get(fmt, fmt))
+
+
+def _thinking_part(block: ThinkingBlock) -> ReasoningPart | None:
+    """A ThinkingBlock as reasoning to send back: its text and signature, or redacted content."""
+    info = block.additional_information
+    redacted = info.get("redacted_content")
+    if isinstance(redacted, str):
+        try:
+            return ReasoningPart(redacted=base64.b64decode(redacted, validate=True))
+        except (binascii.Error, ValueError):
+            return None
+    if isinstance(redacted, bytes):
+        return ReasoningPart(redacted=redacted)
+    if not block.content:
+        return None
+    signature = info.get("signature")
+    return ReasoningPart(text=block.content, signature=signature if isinstance(signature, str) else None)
+
+
+def _parts(blocks: Sequence[Any], assistant: bool = False) -> list[ContentPart]:
     parts: list[ContentPart] = []
     for block in blocks:
-        if isinstance(block, TextBlock):
+        if isinstance(block, ThinkingBlock):
+            reasoning = _thinking_part(block) if assistant else None
+            if reasoning is not None:
+                parts.append(reasoning)
+        elif isinstance(block, TextBlock):
             parts.append(TextPart(block.text))
         elif isinstance(block, ImageBlock):
             parts.append(_image_part(block))
@@ -102,11 +138,13 @@ def _parts(blocks: Sequence[Any]) -> list[ContentPart]:
             parts.extend(_parts(block.content))
         elif isinstance(block, CitationBlock):
             parts.extend(_parts([block.cited_content]))
-        elif isinstance(block, (AudioBlock, VideoBlock)):
+        elif isinstance(block, AudioBlock):
+            parts.append(_audio_part(block))
+        elif isinstance(block, VideoBlock):
             raise UnsupportedFeatureError(
-                f"{type(block).__name__} content cannot be sent to Mistral on Bedrock by this adapter"
+                "VideoBlock content cannot be sent to Mistral on Bedrock: no Mistral model there takes video"
             )
-        # ToolCallBlock, ThinkingBlock and CachePoint carry no content to send as such.
+        # ToolCallBlock and CachePoint carry no content to send as such.
     return parts
 
 
@@ -157,7 +195,7 @@ def to_neutral(message: ChatMessage) -> Message:
     if role is None:
         raise UnsupportedFeatureError(f"message role {message.role!r} has no Bedrock equivalent")
     kwargs = message.additional_kwargs
-    content = _content(_parts(message.blocks))
+    content = _content(_parts(message.blocks, assistant=role == "assistant"))
     if role == "tool":
         return Message(
             role="tool",
@@ -256,13 +294,26 @@ def raw_of(response: ChatResponse) -> dict[str, Any]:
     return raw
 
 
+def thinking_blocks(parts: Sequence[ReasoningPart]) -> list[ThinkingBlock]:
+    """Reasoning as ThinkingBlocks; the signature (or redacted content, base64) in `additional_information`."""
+    blocks = []
+    for part in parts:
+        if part.redacted is not None:
+            info = {"redacted_content": base64.b64encode(part.redacted).decode("ascii")}
+            blocks.append(ThinkingBlock(content=None, additional_information=info))
+        else:
+            info = {"signature": part.signature} if part.signature else {}
+            blocks.append(ThinkingBlock(content=part.text, additional_information=info))
+    return blocks
+
+
 def assistant_message(
-    text: str, calls: Sequence[tuple[str, str, dict[str, Any] | str, str]], reasoning: str | None = None
+    text: str,
+    calls: Sequence[tuple[str, str, dict[str, Any] | str, str]],
+    reasoning: Sequence[ReasoningPart] = (),
 ) -> ChatMessage:
     """`calls` are (id, name, arguments as object or partial text, arguments as JSON text)."""
-    blocks: list[Any] = []
-    if reasoning:
-        blocks.append(ThinkingBlock(content=reasoning))
+    blocks: list[Any] = list(thinking_blocks(reasoning))
     if text or not calls:
         blocks.append(TextBlock(text=text))
     blocks.extend(ToolCallBlock(tool_call_id=i, tool_name=n, tool_kwargs=kw) for i, n, kw, _ in calls)
@@ -277,9 +328,8 @@ def to_chat_response(response: ChatResponse) -> LIChatResponse:
         (c.id, c.name, c.arguments if not c.invalid else (c.raw_arguments or ""), _arguments_text(c))
         for c in response.tool_calls
     ]
-    return LIChatResponse(
-        message=assistant_message(response.text, calls, response.reasoning), raw=raw_of(response)
-    )
+    reasoning = response.reasoning_parts or ((ReasoningPart(response.reasoning),) if response.reasoning else ())
+    return LIChatResponse(message=assistant_message(response.text, calls, reasoning), raw=raw_of(response))
 
 
 def to_completion_response(response: ChatResponse) -> CompletionResponse:
@@ -311,6 +361,8 @@ class StreamAccumulator:
 
     text: str = ""
     reasoning: str = ""
+    reasoning_signature: str | None = None
+    redacted: list[bytes] = field(default_factory=list)
     calls: dict[int, _PendingCall] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -320,6 +372,10 @@ class StreamAccumulator:
             self.text += delta.text
         if delta.reasoning:
             self.reasoning += delta.reasoning
+        if delta.reasoning_signature:
+            self.reasoning_signature = delta.reasoning_signature
+        if delta.redacted_reasoning is not None:
+            self.redacted.append(delta.redacted_reasoning)
         if delta.tool_call is not None:
             piece = delta.tool_call
             pending = self.calls.setdefault(piece.index, _PendingCall())
@@ -339,6 +395,8 @@ class StreamAccumulator:
         carries = (
             delta.text
             or delta.reasoning
+            or delta.reasoning_signature
+            or delta.redacted_reasoning is not None
             or delta.tool_call
             or delta.stop_reason
             or delta.usage
@@ -348,7 +406,9 @@ class StreamAccumulator:
 
     def message(self) -> ChatMessage:
         calls = [(c.id, c.name, c.kwargs(), c.arguments or "{}") for _, c in sorted(self.calls.items())]
-        return assistant_message(self.text, calls, self.reasoning or None)
+        reasoning = [ReasoningPart(self.reasoning, self.reasoning_signature)] if self.reasoning else []
+        reasoning.extend(ReasoningPart(redacted=r) for r in self.redacted)
+        return assistant_message(self.text, calls, reasoning)
 
     def chat_chunk(self, text_delta: str, reasoning_delta: str) -> LIChatResponse:
         additional = {"thinking_delta": reasoning_delta} if reasoning_delta else {}

@@ -130,7 +130,11 @@ def stream_decoder(encoded: Encoded) -> StreamDecoder:
 def response_to_deltas(response: ChatResponse) -> list[StreamDelta]:
     """One non-streamed answer as stream deltas: for requests the API cannot stream (tools on Converse)."""
     deltas = [StreamDelta(role="assistant")]
-    if response.reasoning:
+    deltas.extend(
+        StreamDelta(reasoning=part.text, reasoning_signature=part.signature, redacted_reasoning=part.redacted)
+        for part in response.reasoning_parts
+    )
+    if response.reasoning and not response.reasoning_parts:
         deltas.append(StreamDelta(reasoning=response.reasoning))
     deltas.extend(StreamDelta(text=piece) for piece in re.findall(r"\s*\S+|\s+$", response.text))
     for index, call in enumerate(response.tool_calls):

@@ -8,6 +8,8 @@ whenever the history holds tool blocks.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -25,12 +27,14 @@ from bedrock_mistral.codecs.json_instruction import schema_instruction
 from bedrock_mistral.codecs.stream import StreamDecoder
 from bedrock_mistral.errors import InvalidRequestError
 from bedrock_mistral.types import (
+    AudioPart,
     ChatRequest,
     ChatResponse,
     DocumentPart,
     ImagePart,
     Message,
     Metrics,
+    ReasoningPart,
     StreamDelta,
     TextPart,
     ToolCall,
@@ -40,6 +44,28 @@ from bedrock_mistral.types import (
 )
 
 _DOC_NAME = re.compile(r"[^A-Za-z0-9 \-()\[\]]")
+
+
+def reasoning_block(part: ReasoningPart) -> dict[str, Any]:
+    """Converse's form of a reasoning block, signature and redacted content returned unmodified."""
+    if part.redacted is not None:
+        return {"reasoningContent": {"redactedContent": part.redacted}}
+    text: dict[str, Any] = {"text": part.text}
+    if part.signature:
+        text["signature"] = part.signature
+    return {"reasoningContent": {"reasoningText": text}}
+
+
+def _reasoning_blocks(spec: ModelSpec, message: Message) -> list[dict[str, Any]]:
+    """An assistant turn's reasoning, sent back to models that reason (a catalog model that does not
+    would be sent blocks it never produced)."""
+    if message.role != "assistant" or (spec.known and not spec.reasoning):
+        return []
+    return [
+        reasoning_block(p)
+        for p in message.parts
+        if isinstance(p, ReasoningPart) and (p.text or p.redacted is not None)
+    ]
 
 
 def _blocks(message: Message) -> list[dict[str, Any]]:
@@ -53,6 +79,8 @@ def _blocks(message: Message) -> list[dict[str, Any]]:
         elif isinstance(part, DocumentPart):
             name = _DOC_NAME.sub(" ", part.name).strip() or "document"
             blocks.append({"document": {"format": part.format, "name": name, "source": {"bytes": part.data}}})
+        elif isinstance(part, AudioPart):
+            blocks.append({"audio": {"format": part.format, "source": {"bytes": part.data}}})
     return blocks
 
 
@@ -84,9 +112,10 @@ def encode_messages(spec: ModelSpec, messages: Sequence[Message], system_text: s
             else:
                 turns.append({"role": "user", "content": [block]})
             continue
+        reasoning = _reasoning_blocks(spec, message)
         if message.role == "assistant" and message.tool_calls:
             has_tool_blocks = True
-            blocks = [
+            blocks = reasoning + [
                 {
                     "toolUse": {
                         "toolUseId": converse_tool_use_id(c.id),
@@ -97,7 +126,7 @@ def encode_messages(spec: ModelSpec, messages: Sequence[Message], system_text: s
                 for c in message.tool_calls
             ]
         else:
-            blocks = _blocks(message)
+            blocks = reasoning + _blocks(message)
         if not blocks:
             continue
         last = turns[-1] if turns else None
@@ -105,8 +134,8 @@ def encode_messages(spec: ModelSpec, messages: Sequence[Message], system_text: s
             if message.role == "assistant" and (
                 any("toolUse" in b for b in last["content"]) or any("toolUse" in b for b in blocks)
             ):
-                # An assistant turn may not mix text and toolUse: the tool calls win.
-                keep = [b for b in last["content"] + blocks if "toolUse" in b]
+                # An assistant turn may not mix text and toolUse: the tool calls (and reasoning) win.
+                keep = [b for b in last["content"] + blocks if "toolUse" in b or "reasoningContent" in b]
                 last["content"] = keep
             elif message.role == "user" and any("toolResult" in b for b in last["content"]):
                 # Text after tool results rides inside the last result: a toolResult stands alone.
@@ -234,10 +263,33 @@ def _tool_call(block: Mapping[str, Any]) -> ToolCall:
     )
 
 
+def _reasoning_part(block: Mapping[str, Any]) -> ReasoningPart | None:
+    """`reasoningText{text, signature}` or `redactedContent` (bytes; base64 text if a caller decoded JSON)."""
+    redacted = block.get("redactedContent")
+    if isinstance(redacted, (bytes, bytearray)):
+        return ReasoningPart(redacted=bytes(redacted))
+    if isinstance(redacted, str):
+        return ReasoningPart(redacted=_b64(redacted))
+    text_block = as_mapping(block.get("reasoningText"))
+    text, signature = text_block.get("text"), text_block.get("signature")
+    if not isinstance(text, str):
+        return None
+    return ReasoningPart(text=text, signature=signature if isinstance(signature, str) and signature else None)
+
+
+def _b64(value: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return value.encode("utf-8")
+
+
 def decode(response: Mapping[str, Any], model_id: str) -> ChatResponse:
     output = as_mapping(response.get("output"))
     message = as_mapping(output.get("message"))
-    texts, calls, reasoning = [], [], []
+    texts: list[str] = []
+    calls: list[ToolCall] = []
+    reasoning: list[ReasoningPart] = []
     for block in message.get("content") or []:
         if not isinstance(block, Mapping):
             continue
@@ -246,9 +298,9 @@ def decode(response: Mapping[str, Any], model_id: str) -> ChatResponse:
         elif isinstance(block.get("toolUse"), Mapping):
             calls.append(_tool_call(block["toolUse"]))
         elif isinstance(block.get("reasoningContent"), Mapping):
-            text = (block["reasoningContent"].get("reasoningText") or {}).get("text")
-            if isinstance(text, str):
-                reasoning.append(text)
+            part = _reasoning_part(block["reasoningContent"])
+            if part is not None:
+                reasoning.append(part)
     raw = response.get("stopReason") if isinstance(response.get("stopReason"), str) else None
     metrics = as_mapping(response.get("metrics"))
     meta = as_mapping(response.get("ResponseMetadata"))
@@ -262,7 +314,8 @@ def decode(response: Mapping[str, Any], model_id: str) -> ChatResponse:
         model_id=model_id,
         request_id=meta.get("RequestId"),
         api="converse",
-        reasoning="".join(reasoning) or None,
+        reasoning="".join(p.text for p in reasoning) or None,
+        reasoning_parts=tuple(reasoning),
     )
 
 
@@ -308,8 +361,7 @@ class ConverseStreamDecoder(StreamDecoder):
                 if not isinstance(fragment, str):
                     fragment = json.dumps(fragment, default=str)
                 return [StreamDelta(tool_call=ToolCallDelta(index=self._index(body), arguments=fragment))]
-            reasoning = as_mapping(delta.get("reasoningContent")).get("text")
-            return [StreamDelta(reasoning=reasoning)] if isinstance(reasoning, str) else []
+            return _reasoning_delta(as_mapping(delta.get("reasoningContent")))
         if "messageStop" in event:
             self.finished = True
             raw = as_mapping(event["messageStop"]).get("stopReason")
@@ -325,3 +377,17 @@ class ConverseStreamDecoder(StreamDecoder):
             latency = to_int(as_mapping(body.get("metrics")).get("latencyMs"))
             return [StreamDelta(usage=usage, metrics=Metrics(latency_ms=latency))]
         return []
+
+
+def _reasoning_delta(body: Mapping[str, Any]) -> list[StreamDelta]:
+    """A ConverseStream reasoning delta: a piece of text, the block's signature, or redacted content."""
+    text, signature, redacted = body.get("text"), body.get("signature"), body.get("redactedContent")
+    if isinstance(redacted, str):
+        redacted = _b64(redacted)
+    delta = StreamDelta(
+        reasoning=text if isinstance(text, str) else "",
+        reasoning_signature=signature if isinstance(signature, str) and signature else None,
+        redacted_reasoning=bytes(redacted) if isinstance(redacted, (bytes, bytearray)) else None,
+    )
+    has = delta.reasoning or delta.reasoning_signature or delta.redacted_reasoning is not None
+    return [delta] if has else []

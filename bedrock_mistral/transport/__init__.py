@@ -29,7 +29,7 @@ from bedrock_mistral.types import (
     InferenceParams,
     StreamDelta,
 )
-from bedrock_mistral.validation import validate_chat_request, validate_params
+from bedrock_mistral.validation import validate_chat_request, validate_params, validate_reasoning_settings
 
 logger = logging.getLogger("bedrock_mistral")
 _NO_PARAMS = InferenceParams()
@@ -120,6 +120,7 @@ class BedrockClient:
         """Validate and encode a raw prompt; raises before anything is sent."""
         request = self._request_defaults(request)
         validate_params(self.spec, request.params, self.api, self.spec.completion_body_format())
+        validate_reasoning_settings(self.spec, request.additional_model_request_fields)
         encoded = codecs.encode_completion(self.spec, self.api, request)
         if self.check_context_window:
             self._check_window(encoded, request.params)

@@ -21,6 +21,7 @@ from bedrock_mistral.types import (
     ImagePart,
     Message,
     Metrics,
+    ReasoningPart,
     StreamDelta,
     TextPart,
     ToolCall,
@@ -120,7 +121,7 @@ def test_file_blocks_become_documents() -> None:
     assert message.content == [DocumentPart(b"%PDF-1.4", "pdf", "r"), DocumentPart(b"%PDF-1.4", "pdf", "q")]
 
 
-def test_reasoning_and_tool_use_blocks_are_skipped_not_sent_as_text() -> None:
+def test_reasoning_blocks_become_reasoning_and_tool_use_blocks_are_skipped() -> None:
     message = AIMessage(
         [
             {"type": "thinking", "thinking": "hmm", "signature": "x"},
@@ -130,13 +131,19 @@ def test_reasoning_and_tool_use_blocks_are_skipped_not_sent_as_text() -> None:
         tool_calls=[{"name": "f", "args": {}, "id": "t1", "type": "tool_call"}],
     )
     converted = to_message(message)
-    assert converted.content == [TextPart("Let me look.")]
+    assert converted.content == [ReasoningPart("hmm", signature="x"), TextPart("Let me look.")]
+    assert converted.text == "Let me look."
     assert [c.name for c in converted.tool_calls] == ["f"]
 
 
+def test_reasoning_blocks_in_a_user_message_are_skipped() -> None:
+    converted = to_message(HumanMessage([{"type": "reasoning", "reasoning": "x"}, {"type": "text", "text": "Hi"}]))
+    assert converted.content == [TextPart("Hi")]
+
+
 def test_unknown_blocks_and_messages_fail_clearly() -> None:
-    with pytest.raises(InvalidRequestError, match="'audio'"):
-        to_message(HumanMessage([{"type": "audio", "base64": "AAAA", "mime_type": "audio/wav"}]))
+    with pytest.raises(InvalidRequestError, match="'video'"):
+        to_message(HumanMessage([{"type": "video", "base64": "AAAA", "mime_type": "video/mp4"}]))
     with pytest.raises(InvalidRequestError, match="FunctionMessage"):
         to_message(FunctionMessage("x", name="f"))
 

@@ -17,14 +17,17 @@ from llama_index.core.base.llms.types import (
     TextBlock,
     ThinkingBlock,
     ToolCallBlock,
+    VideoBlock,
 )
 from llama_index.core.tools import FunctionTool
 
 from bedrock_mistral.errors import UnsupportedFeatureError
 from bedrock_mistral.types import ChatResponse as NeutralResponse
 from bedrock_mistral.types import (
+    AudioPart,
     DocumentPart,
     ImagePart,
+    ReasoningPart,
     Message,
     StreamDelta,
     TextPart,
@@ -77,9 +80,15 @@ def test_images_and_documents_become_parts() -> None:
     assert document == DocumentPart(b"hello", "txt", "notes")
 
 
-def test_audio_is_refused_clearly() -> None:
-    with pytest.raises(UnsupportedFeatureError, match="AudioBlock"):
-        convert.to_neutral(ChatMessage(role="user", blocks=[AudioBlock(audio=b"RIFF", format="wav")]))
+def test_audio_becomes_an_audio_part() -> None:
+    wav = b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00"
+    message = convert.to_neutral(ChatMessage(role="user", blocks=[AudioBlock(audio=wav, format="wav")]))
+    assert message.content == [AudioPart(wav, "wav")]
+
+
+def test_video_is_refused_clearly() -> None:
+    with pytest.raises(UnsupportedFeatureError, match="VideoBlock"):
+        convert.to_neutral(ChatMessage(role="user", blocks=[VideoBlock(video=b"\x00\x00\x00\x18ftypmp42")]))
 
 
 def test_tool_calls_are_read_from_blocks_first() -> None:
@@ -93,7 +102,7 @@ def test_tool_calls_are_read_from_blocks_first() -> None:
         additional_kwargs={"tool_calls": [{"id": "ignored", "function": {"name": "x", "arguments": "{}"}}]},
     )
     neutral = convert.to_neutral(message)
-    assert neutral.content == ""
+    assert neutral.content == [ReasoningPart("hmm")]  # the thinking goes back; no text
     assert neutral.tool_calls[0] == ToolCall("abcDEF123", "add", {"a": 1, "b": 2})
     bad = neutral.tool_calls[1]
     assert (bad.name, bad.arguments, bad.raw_arguments) == ("bad", {}, '{"a": ')
@@ -148,11 +157,20 @@ def test_response_with_tool_calls_and_usage() -> None:
     assert convert.to_neutral(response.message).tool_calls == (ToolCall("abcDEF123", "add", {"a": 1}),)
 
 
-def test_reasoning_becomes_a_thinking_block() -> None:
-    response = convert.to_chat_response(NeutralResponse(text="42", reasoning="think"))
-    assert isinstance(response.message.blocks[0], ThinkingBlock)
+def test_reasoning_becomes_a_thinking_block_and_goes_back_with_its_signature() -> None:
+    parts = (ReasoningPart("think", signature="sig-1"),)
+    response = convert.to_chat_response(NeutralResponse(text="42", reasoning="think", reasoning_parts=parts))
+    block = response.message.blocks[0]
+    assert isinstance(block, ThinkingBlock)
+    assert block.content == "think" and block.additional_information == {"signature": "sig-1"}
     assert response.message.content == "42"
-    assert convert.to_neutral(response.message) == Message("assistant", "42")
+    assert convert.to_neutral(response.message) == Message("assistant", [parts[0], TextPart("42")])
+
+
+def test_redacted_reasoning_round_trips_through_a_thinking_block() -> None:
+    parts = (ReasoningPart(redacted=b"\x00secret\xff"),)
+    response = convert.to_chat_response(NeutralResponse(text="ok", reasoning_parts=parts))
+    assert convert.to_neutral(response.message).content == [parts[0], TextPart("ok")]
 
 
 def test_stream_accumulator_keeps_the_whole_message_and_usage_on_the_last_chunk() -> None:
