@@ -52,6 +52,11 @@ REASONING_SETTINGS: tuple[str, ...] = (
 Bedrock's Converse has no reasoning field of its own (botocore's service model); a model takes only the
 keys its row lists in `reasoning_settings`."""
 
+AUDIO_FORMATS: tuple[str, ...] = (
+    "mp3", "opus", "wav", "aac", "flac", "mp4", "ogg", "mkv", "mka", "x-aac", "m4a", "mpeg", "mpga", "pcm", "webm"
+)  # fmt: skip
+"""Converse `AudioFormat` (botocore's bedrock-runtime service model); the bytes must not be empty."""
+
 UNIT = Range(0.0, 1.0)
 TOP_K = Range(1, 200)
 MAX_STOP_SEQUENCES = 10

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bedrock_mistral.catalog import (
+    AUDIO_FORMATS,
     MAX_STOP_SEQUENCES,
     MODELS,
     REASONING_SETTINGS,
@@ -32,10 +33,6 @@ from bedrock_mistral.types import (
 
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 IMAGE_FORMATS = ("png", "jpeg", "gif", "webp")
-AUDIO_FORMATS = (
-    "mp3", "opus", "wav", "aac", "flac", "mp4", "ogg", "mkv", "mka", "x-aac", "m4a", "mpeg", "mpga", "pcm", "webm"
-)  # fmt: skip
-"""Converse `AudioFormat` (botocore's bedrock-runtime service model); its bytes must not be empty."""
 VALID_TOOL_CHOICES = ("auto", "any", "none")
 JSON_SCHEMA_TYPES = {"object", "array", "string", "number", "integer", "boolean", "null"}
 

@@ -38,6 +38,15 @@ class ToolResult:
 
 
 @dataclass
+class AudioClip:
+    """An audio block received: its format, its size and, for formats whose header says it, its length."""
+
+    format: str
+    size: int
+    seconds: float | None = None
+
+
+@dataclass
 class Turn:
     role: Role
     text: str = ""
@@ -45,6 +54,7 @@ class Turn:
     tool_results: list[ToolResult] = field(default_factory=list)
     images: int = 0
     documents: list[str] = field(default_factory=list)
+    audio: list[AudioClip] = field(default_factory=list)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bedrock_mistral.catalog import MAX_STOP_SEQUENCES, BodyFormat, ModelSpec, Range
+from bedrock_mistral.catalog import AUDIO_FORMATS, MAX_STOP_SEQUENCES, BodyFormat, ModelSpec, Range
 from bedrock_mistral.local.service_errors import ServiceError, malformed, validation
 
 DEFAULT_MAX_BODY_BYTES = 25_000_000
@@ -33,6 +33,10 @@ MIXED_TOOL_USE = (
 )
 IMAGE_UNSUPPORTED = (
     "This model doesn't support the image content block that you provided. Try again with a supported "
+    "content block."
+)
+AUDIO_UNSUPPORTED = (
+    "This model doesn't support the audio content block that you provided. Try again with a supported "
     "content block."
 )
 OUTPUT_CONFIG_UNSUPPORTED = (
@@ -317,6 +321,8 @@ def _check_messages(messages: Sequence[Mapping[str, Any]], spec: ModelSpec, *, h
                 )
             if "image" in block and not spec.vision:
                 raise _fail(IMAGE_UNSUPPORTED)
+            if "audio" in block:
+                _check_audio(block["audio"], spec, f"messages.{index + 1}.member.content.{position + 1}.member")
             for result_block in (block.get("toolResult") or {}).get("content") or []:
                 if "image" in result_block and not spec.vision:
                     raise _fail(IMAGE_UNSUPPORTED)
@@ -326,6 +332,23 @@ def _check_messages(messages: Sequence[Mapping[str, Any]], spec: ModelSpec, *, h
             raise _fail(MIXED_TOOL_USE)
         if message.get("role") == "user" and "toolResult" in kinds and "text" in kinds:
             raise _fail(TOOL_RESULT_ALONE)
+
+
+def _check_audio(audio: Any, spec: ModelSpec, at: str) -> None:
+    if not spec.audio:
+        raise _fail(AUDIO_UNSUPPORTED)
+    fmt = audio.get("format") if isinstance(audio, dict) else None
+    if fmt not in AUDIO_FORMATS:
+        raise _fail(
+            f"1 validation error detected: Value '{fmt}' at '{at}.audio.format' failed to satisfy constraint: "
+            f"Member must satisfy enum value set: [{', '.join(AUDIO_FORMATS)}]"
+        )
+    source = audio.get("source") if isinstance(audio, dict) else None
+    if not isinstance(source, dict) or not source.get("bytes"):
+        raise _fail(
+            f"1 validation error detected: Value at '{at}.audio.source.bytes' failed to satisfy constraint: "
+            "Member must have length greater than or equal to 1"
+        )
 
 
 def check_context(input_tokens: int, spec: ModelSpec) -> None:

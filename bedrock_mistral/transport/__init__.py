@@ -69,6 +69,7 @@ class BedrockClient:
         # The body format is chosen per call (chat or text completion), so construction accepts what any
         # format of this model and API takes; each call checks its own format again.
         validate_params(self.spec, params, self.api, None)
+        validate_reasoning_settings(self.spec, additional_model_request_fields)
         self.params = params
         self.guardrail = guardrail
         self.additional_model_request_fields = additional_model_request_fields

@@ -83,6 +83,21 @@ def check_rag(out: str) -> None:
     assert sources and sources[0][0] == "roquefort.txt"
 
 
+def check_reasoning(out: str) -> None:
+    for turn in (1, 2, 3):
+        reasoning, answer = line_after(out, f"[turn {turn}] reasoning:"), line_after(out, f"[turn {turn}] answer:")
+        assert reasoning.startswith("The user asks:") and reasoning not in answer
+    assert line_after(out, "[turn 1] answer:") == "6 x 7 = 42."
+    assert "This is turn 3 of the conversation." in line_after(out, "[turn 3] reasoning:")
+
+
+def check_audio(out: str) -> None:
+    heard = "I received audio: wav, 1.0 seconds, 16,044 bytes."
+    assert line_after(out, "[langchain]").startswith(heard)
+    assert line_after(out, "[llama-index]").startswith(heard)
+    assert "does not accept audio" in line_after(out, "[refused]")
+
+
 STANDALONE = {
     "text_completion.py": check_text_completion,
     "chat.py": check_chat,
@@ -91,6 +106,8 @@ STANDALONE = {
     "payment_tools_langchain.py": check_payment_tools,
     "rag_llama_index.py": check_rag,
 }
+FEATURES = {"reasoning.py": check_reasoning, "audio.py": check_audio}
+"""Feature examples run by the tests but not part of the quickstart's six steps."""
 
 
 @pytest.mark.parametrize("name", sorted(STANDALONE))
@@ -98,6 +115,12 @@ def test_scenario_example(name: str) -> None:
     result = run_example(name)
     assert "[target] local Bedrock emulator started at http://127.0.0.1:" in result.stdout
     STANDALONE[name](result.stdout)
+
+
+@pytest.mark.parametrize("name", sorted(FEATURES))
+def test_feature_example(name: str) -> None:
+    result = run_example(name)
+    FEATURES[name](result.stdout)
 
 
 def test_quickstart() -> None:

@@ -22,19 +22,19 @@ from llama_index.core.base.llms.types import (
 from llama_index.core.tools import FunctionTool
 
 from bedrock_mistral.errors import UnsupportedFeatureError
-from bedrock_mistral.types import ChatResponse as NeutralResponse
 from bedrock_mistral.types import (
     AudioPart,
     DocumentPart,
     ImagePart,
-    ReasoningPart,
     Message,
+    ReasoningPart,
     StreamDelta,
     TextPart,
     ToolCall,
     ToolCallDelta,
     Usage,
 )
+from bedrock_mistral.types import ChatResponse as NeutralResponse
 from llama_index_bedrock_mistral import messages as convert
 from llama_index_bedrock_mistral import tools as tooling
 

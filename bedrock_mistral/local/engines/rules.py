@@ -1,7 +1,7 @@
 """The default engine: deterministic answers good enough for agents, RAG pipelines and structured output.
 
 Order of rules: ReAct format, tool results (a forced call, JSON, or a quote: see after_tools), tools to
-call, JSON output, RAG context, fallback.
+call, JSON output, audio received, RAG context, fallback. Reasoning models think first (see thinking).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from bedrock_mistral.local import tokens
 from bedrock_mistral.local.conversation import Conversation, Delta, Reply
-from bedrock_mistral.local.engines import after_tools, answers, json_output, react, tool_choice
+from bedrock_mistral.local.engines import after_tools, answers, json_output, react, thinking, tool_choice
 from bedrock_mistral.local.engines.base import stream_reply
 
 
@@ -26,6 +26,9 @@ def compose(conversation: Conversation) -> Reply:
         return Reply(tool_calls=calls, stop_reason="tool_calls")
     if json_output.wants_json(conversation):
         return Reply(text=json_output.answer(conversation, answers.default_answer(conversation)))
+    clips = thinking.last_audio(conversation)
+    if clips:
+        return Reply(text=f"{thinking.describe(clips)} {answers.default_answer(conversation)}")
     rag = answers.rag_parts(conversation)
     if rag is not None:
         context, question = rag
@@ -43,6 +46,8 @@ class RulesEngine:
 
     def reply(self, conversation: Conversation) -> Reply:
         reply = compose(conversation)
+        if thinking.reasons(conversation.model_id):
+            reply.reasoning = thinking.reasoning(conversation, reply)
         if reply.tool_calls:
             return reply
         text, reason = tokens.truncate(reply.text, conversation.max_tokens, conversation.stop)

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
+import wave
 from collections.abc import Iterator
 from typing import Any
 
 from bedrock_mistral.catalog import ModelSpec
 from bedrock_mistral.local import eventstream, validation
-from bedrock_mistral.local.conversation import Conversation, Delta, ToolCall, ToolResult, ToolSpec, Turn
+from bedrock_mistral.local.conversation import (
+    AudioClip,
+    Conversation,
+    Delta,
+    ToolCall,
+    ToolResult,
+    ToolSpec,
+    Turn,
+)
 from bedrock_mistral.local.wire.common import Exchange, converse_tool_use_id
 
 STOP_REASONS = {
@@ -52,6 +62,24 @@ def _result_text(blocks: list[dict[str, Any]]) -> str:
     return " ".join(parts)
 
 
+def _audio_clip(audio: dict[str, Any]) -> AudioClip:
+    """The audio's format and size; its length in seconds when it is a WAV file (the header says it)."""
+    fmt = str(audio.get("format", ""))
+    raw = (audio.get("source") or {}).get("bytes")
+    try:
+        data = base64.b64decode(raw) if isinstance(raw, str) else b""
+    except ValueError:
+        data = b""
+    seconds = None
+    if fmt == "wav" and data:
+        try:
+            with wave.open(io.BytesIO(data)) as clip:
+                seconds = clip.getnframes() / float(clip.getframerate() or 1)
+        except (wave.Error, EOFError):
+            seconds = None
+    return AudioClip(fmt, len(data), seconds)
+
+
 def _turn(message: dict[str, Any]) -> Turn:
     turn = Turn(message["role"])
     texts = []
@@ -60,6 +88,8 @@ def _turn(message: dict[str, Any]) -> Turn:
             texts.append(str(block["text"]))
         elif "image" in block:
             turn.images += 1
+        elif "audio" in block:
+            turn.audio.append(_audio_clip(block["audio"]))
         elif "document" in block:
             turn.documents.append(_document_text(block["document"]))
         elif "toolUse" in block:
