@@ -200,6 +200,7 @@ def test_every_example_is_tested() -> None:
     helpers = {"offline_embedding.py"}
     tested = (
         set(STANDALONE)
+        | set(FEATURES)
         | helpers
         | {
             "quickstart.py",
