@@ -22,6 +22,7 @@ from typing import IO, Any
 _URL = re.compile(r"listening on (?P<url>http://\S+)")
 _EXPORT = re.compile(r"export (?P<name>AWS_[A-Z_]+)=(?P<value>\S+)")
 _READY = "Press Ctrl-C"
+_S3 = re.compile(r"read and write S3 at (?P<url>http://\S+)")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class Endpoint:
     region: str
     access_key: str
     secret_key: str
+    s3_url: str | None = None
+    """The S3 API batch jobs use (`serve --s3`), else None."""
 
     def client_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for boto3, aiobotocore and most adapters."""
@@ -120,7 +123,9 @@ class EmulatorProcess:
         exports = {m.group("name"): m.group("value") for m in _EXPORT.finditer(text)}
         if url is None:
             raise EmulatorError(f"unexpected emulator banner:\n{text}")
+        s3 = _S3.search(text)
         return Endpoint(
+            s3_url=s3.group("url") if s3 else None,
             url=url.group("url").rstrip("/"),
             region=exports.get("AWS_REGION", "us-east-1"),
             access_key=exports.get("AWS_ACCESS_KEY_ID", "AKIALOCALBEDROCK0000"),

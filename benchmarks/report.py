@@ -160,6 +160,17 @@ COLUMNS: dict[str, list[Column]] = {
         ("result", lambda r: _capacity_result(r)),
         TARGETS,
     ],
+    "batch_inference": [
+        ("Measure", lambda r: r.scenario.split("/", 1)[-1]),
+        ("total s", lambda r: _s(r.median_s)),
+        ("submit s", lambda r: _s(r.extras.get("submit_s"))),
+        ("run s", lambda r: _s(r.extras.get("run_s"))),
+        ("collect s", lambda r: _s(r.extras.get("collect_s"))),
+        ("records/s", lambda r: f"{r.extras.get('records_per_s', 0):.0f}"),
+        ("runner records/s", lambda r: f"{r.extras['runner_records_per_s']:.0f}" if r.extras.get("runner_records_per_s") else ""),
+        ("client peak RSS MiB", lambda r: f"{r.extras['peak_rss_mib']:.0f}" if "peak_rss_mib" in r.extras else ""),
+        TARGETS,
+    ],
 }
 
 
@@ -182,6 +193,7 @@ TITLES = {
     "async_concurrency": "3. Async concurrency: concurrent `astream` calls against per-token latency",
     "cold_import": '4. Cold import: a fresh `python -c "import ..."` per run',
     "emulator_capacity": "5. Emulator capacity (emulator in its own process, raw-socket clients)",
+    "batch_inference": "6. Batch inference: a job through the emulator and moto's S3 vs the same prompts on demand",
 }
 
 
@@ -226,6 +238,11 @@ def _subtitle(rows: list[Row], settings: Settings) -> str:
         )
     if kind == "cold_import":
         return f"{settings.import_runs} runs each, interleaved."
+    if kind == "batch_inference":
+        return (
+            f"Mistral Large 2 chat records (max_tokens 64); the client in a fresh process; on demand: abatch "
+            f"with max_concurrency {settings.batch_on_demand_concurrency}, no request quota."
+        )
     return (
         f"{settings.capacity_clients} keep-alive clients for {settings.capacity_seconds:g} s; streams ramp "
         f"{', '.join(map(str, settings.stream_levels))} ({settings.stream_level_tokens} chunks at "

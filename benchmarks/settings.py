@@ -8,7 +8,7 @@ from typing import Any
 MISTRAL_LARGE_2 = "mistral.mistral-large-2407-v1:0"
 MISTRAL_7B = "mistral.mistral-7b-instruct-v0:2"
 MODEL_NAMES = {MISTRAL_LARGE_2: "Mistral Large 2", MISTRAL_7B: "Mistral 7B"}
-SCENARIOS = ("invoke", "stream", "concurrency", "import", "capacity")
+SCENARIOS = ("invoke", "stream", "concurrency", "import", "capacity", "batch")
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,11 @@ class Settings:
     stream_level_latency_ms: float = 100.0
     stream_level_timeout_s: float = 60.0
 
+    # 6. batch inference
+    batch_records: int = 10_000
+    batch_memory_records: int = 100_000
+    batch_on_demand_concurrency: int = 64
+
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
@@ -72,6 +77,8 @@ QUICK = Settings(
     import_warmup=0,  # the invoke scenario has already imported (and byte-compiled) every library
     capacity_seconds=2.0,
     stream_levels=(250, 1000),
+    batch_records=2_000,
+    batch_memory_records=20_000,
 )
 TINY = Settings(
     mode="tiny",
@@ -93,5 +100,8 @@ TINY = Settings(
     stream_level_tokens=4,
     stream_level_latency_ms=5.0,
     stream_level_timeout_s=30.0,
+    batch_records=150,
+    batch_memory_records=300,
+    batch_on_demand_concurrency=16,
 )
 PRESETS = {"full": FULL, "quick": QUICK, "tiny": TINY}

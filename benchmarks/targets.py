@@ -19,6 +19,9 @@ ASYNC_SPEEDUP = 2.0
 IMPORT_RATIO = 0.5
 EMULATOR_RPS = 1000.0
 EMULATOR_STREAMS = 1000
+BATCH_RSS_MIB = 250.0
+BATCH_RUNNER_RPS = 1000.0
+BATCH_RSS_AT = 100_000
 
 
 def is_ours(row: Row) -> bool:
@@ -140,12 +143,34 @@ def _capacity(rows: list[Row], row: Row) -> None:
         )
 
 
+def _batch(rows: list[Row], row: Row) -> None:
+    extras = row.extras
+    if "peak_rss_mib" in extras and "memory" in row.scenario:
+        rss, records = extras["peak_rss_mib"], extras.get("records", 0)
+        _add(
+            row,
+            f"batch client peak RSS, {BATCH_RSS_AT:,} records",
+            f"< {BATCH_RSS_MIB:.0f} MiB",
+            f"{rss:.0f} MiB at {records:,} records",
+            rss < BATCH_RSS_MIB if records >= BATCH_RSS_AT else None,
+        )
+    if extras.get("runner_records_per_s"):
+        rate = extras["runner_records_per_s"]
+        _add(row, "emulator job runner (rules engine)", f"≥ {BATCH_RUNNER_RPS:.0f} records/s", f"{rate:.0f} records/s",
+             rate >= BATCH_RUNNER_RPS)
+    if "answered" in extras:
+        whole = extras["answered"] + extras["errors"] == extras["records"] and extras["in_order"]
+        _add(row, "every input has one row, in input order", "all", f"{extras['answered']} answered, "
+             f"{extras['errors']} errors of {extras['records']}", bool(whole))
+
+
 CHECKS: dict[str, tuple[Callable[[Row], bool], Callable[[list[Row], Row], None]]] = {
     "invoke_overhead": (is_ours, _invoke),
     "streaming": (is_ours, _stream),
     "async_concurrency": (is_ours, _concurrency),
     "cold_import": (is_ours, _import),
     "emulator_capacity": (lambda row: True, _capacity),
+    "batch_inference": (lambda row: True, _batch),
 }
 
 

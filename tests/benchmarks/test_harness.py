@@ -19,7 +19,9 @@ REQUIRED = ("scenario", "implementation", "median_s", "p90_s", "ratio_to_baselin
 META = ("date", "cpu_count", "platform", "python", "mode")
 pytestmark = pytest.mark.timeout(600)  # one tiny run of every scenario: tens of seconds
 
-FAMILIES = ("invoke_overhead", "streaming", "async_concurrency", "cold_import", "emulator_capacity")
+FAMILIES = (
+    "invoke_overhead", "streaming", "async_concurrency", "cold_import", "emulator_capacity", "batch_inference"
+)
 
 
 @pytest.fixture(scope="module")
