@@ -37,6 +37,15 @@ class UnknownModelError(ConfigurationError):
     """A model id outside the catalog, with no API named."""
 
 
+class InferenceProfileError(BedrockMistralError):
+    """An application inference profile ARN could not be resolved to its base model (GetInferenceProfile was
+    denied or failed). Naming the API (`api="converse"` / `api="invoke"`) uses the ARN without resolving it."""
+
+    def __init__(self, message: str, *, cause: BedrockMistralError | None = None) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
 class ParameterError(ConfigurationError):
     """An inference parameter outside the model's allowed range."""
 

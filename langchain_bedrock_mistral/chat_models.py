@@ -16,7 +16,6 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 
-from bedrock_mistral import catalog
 from bedrock_mistral.batch import BatchJob, attach, map_inputs, split_job_options, submit_batch
 from bedrock_mistral.transport import BedrockClient
 from bedrock_mistral.types import ChatRequest, ChatResponse
@@ -55,8 +54,10 @@ class ChatBedrockMistral(BedrockMistralBase, BaseChatModel):
 
     def _resolve_model_profile(self) -> ModelProfile | None:
         """Capabilities from the catalog row, for the API this instance uses."""
-        spec = catalog.resolve(self.model, self.api)
-        api = self.api or spec.default_api
+        client = self.bedrock
+        if not client.resolved:  # an application profile met inside an event loop: looked up on first call
+            return None
+        spec, api = client.spec, client.api
         tools = spec.supports_tools(api)
         return ModelProfile(
             name=spec.name,

@@ -169,7 +169,7 @@ class BedrockMistral(FunctionCallingLLM):
             guardrail=settings.guardrail_config(guardrail_identifier, guardrail_version, guardrail_trace),
             additional_model_request_fields=additional_model_request_fields,
         )
-        if _completion_format(transport) and transport.spec.tokenizer:
+        if transport.resolved and _completion_format(transport) and transport.spec.tokenizer:
             template = convert.MistralTemplate(transport.spec.tokenizer)
             messages_to_prompt = messages_to_prompt or (
                 template.messages_to_prompt if _chat_format(transport) else None

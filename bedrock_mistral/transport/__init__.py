@@ -10,7 +10,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -18,6 +18,7 @@ from bedrock_mistral import catalog, codecs
 from bedrock_mistral.catalog import Api, ModelSpec
 from bedrock_mistral.codecs import Encoded
 from bedrock_mistral.errors import BedrockMistralError
+from bedrock_mistral.transport import profiles
 from bedrock_mistral.transport.clients import AsyncClientPool, ClientSettings
 from bedrock_mistral.transport.error_mapping import map_exception, mapped_types
 from bedrock_mistral.transport.retry import RetryPolicy
@@ -64,12 +65,6 @@ class BedrockClient:
         check_context_window: bool = True,
     ) -> None:
         self.model_id = model
-        self.spec: ModelSpec = catalog.resolve(model, api)
-        self.api: Api = api or self.spec.default_api
-        # The body format is chosen per call (chat or text completion), so construction accepts what any
-        # format of this model and API takes; each call checks its own format again.
-        validate_params(self.spec, params, self.api, None)
-        validate_reasoning_settings(self.spec, additional_model_request_fields)
         self.params = params
         self.guardrail = guardrail
         self.additional_model_request_fields = additional_model_request_fields
@@ -88,11 +83,59 @@ class BedrockClient:
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
         )
+        self._chosen_api = api
+        self._spec: ModelSpec | None = None
+        self._api: Api = api or "converse"
+        if api is None and profiles.is_application_profile(model):
+            # The catalog row comes from the profile's base model. Inside a running event loop the lookup
+            # waits for the first async call (which makes it in a worker thread), unless already cached.
+            base = profiles.cached(model, self.settings)
+            if base is None and not _loop_running():
+                base = profiles.resolve(model, self.settings)
+            if base is not None:
+                self._adopt(catalog.resolve(base))
+        else:
+            self._adopt(catalog.resolve(model, api))
         self._sync_client: Any = None
         self._async_clients = AsyncClientPool(self.settings)
 
     def __repr__(self) -> str:
-        return f"BedrockClient(model={self.model_id!r}, api={self.api!r}, region={self.settings.region_name!r})"
+        api = self._api if self._spec is not None else "unresolved"
+        return f"BedrockClient(model={self.model_id!r}, api={api!r}, region={self.settings.region_name!r})"
+
+    # --- the model's catalog row -------------------------------------------------------------------
+
+    def _adopt(self, spec: ModelSpec) -> None:
+        """Use a catalog row. The body format is chosen per call (chat or text completion), so this accepts
+        what any format of the model and API takes; each call checks its own format again."""
+        api = self._chosen_api or spec.default_api
+        validate_params(spec, self.params, api, None)
+        validate_reasoning_settings(spec, self.additional_model_request_fields)
+        self._spec, self._api = spec, api
+
+    @property
+    def spec(self) -> ModelSpec:
+        """The catalog row (an application inference profile's is looked up on first use if still unknown)."""
+        if self._spec is None:
+            self._adopt(catalog.resolve(profiles.resolve(self.model_id, self.settings)))
+        assert self._spec is not None
+        return self._spec
+
+    @property
+    def api(self) -> Api:
+        if self._spec is None:
+            self.spec  # noqa: B018 - resolves the row, which fixes the API
+        return self._api
+
+    @property
+    def resolved(self) -> bool:
+        """Whether the catalog row is known without a network call."""
+        return self._spec is not None
+
+    async def aresolve(self) -> None:
+        """Look up an application inference profile's base model without blocking the event loop."""
+        if self._spec is None:
+            self._adopt(catalog.resolve(await profiles.aresolve(self.model_id, self.settings)))
 
     # --- preparing requests (pure) -----------------------------------------------------------------
 
@@ -326,19 +369,39 @@ class BedrockClient:
             _close(events)
 
     async def achat(self, request: ChatRequest) -> ChatResponse:
+        await self.aresolve()
         return await self.asend(self.prepare_chat(request))
 
     def astream_chat(self, request: ChatRequest) -> AsyncIterator[StreamDelta]:
+        if self._spec is None:
+            return self._resolved_stream(lambda: self.prepare_chat(request))
         return self.asend_stream(self.prepare_chat(request))
 
     async def acomplete(self, request: CompletionRequest) -> ChatResponse:
+        await self.aresolve()
         return await self.asend(self.prepare_completion(request))
 
     def astream_complete(self, request: CompletionRequest) -> AsyncIterator[StreamDelta]:
+        if self._spec is None:
+            return self._resolved_stream(lambda: self.prepare_completion(request))
         return self.asend_stream(self.prepare_completion(request))
+
+    async def _resolved_stream(self, prepare: Callable[[], Encoded]) -> AsyncIterator[StreamDelta]:
+        """A stream whose model row is looked up first (off the loop), then validated and sent."""
+        await self.aresolve()
+        async for delta in self.asend_stream(prepare()):
+            yield delta
 
     async def aclose(self) -> None:
         await self._async_clients.aclose()
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _event_payload(event: Any, converse: bool) -> dict[str, Any]:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import boto3
 
 SERVICE = "bedrock-runtime"
+CONTROL_SERVICE = "bedrock"
 _SESSIONS: dict[tuple[Any, ...], boto3.session.Session] = {}
 _SESSIONS_LOCK = threading.Lock()
 
@@ -102,16 +103,29 @@ class ClientSettings:
         if self.client is not None:
             protect_credentials(getattr(self.client._request_signer, "_credentials", None))
             return self.client
+        return self._build(SERVICE, self.endpoint_url, self.region_name, self._explicit_keys())
+
+    def control_client(self) -> Any:
+        """A `bedrock` (control plane) client with this configuration's region, credentials and Config;
+        a runtime endpoint (`bedrock-runtime.` host) is mapped to the control plane's (`bedrock.`)."""
+        protect(self.aws_secret_access_key, self.aws_session_token)
+        endpoint, region, keys = self.endpoint_url, self.region_name, self._explicit_keys()
+        if self.client is not None:
+            meta = self.client.meta
+            endpoint = endpoint or meta.endpoint_url
+            region = region or meta.region_name
+            keys = keys or _frozen(self.client._request_signer._credentials)
+        if endpoint:
+            endpoint = endpoint.replace("bedrock-runtime", "bedrock", 1)
+        return self._build(CONTROL_SERVICE, endpoint, region, keys)
+
+    def _build(self, service: str, endpoint: str | None, region: str | None, keys: dict[str, Any]) -> Any:
         shared = self.boto3_session is None
         session = _shared_session(self.profile_name) if shared else self.boto3_session
-        region = resolve_region(self.region_name, session)
+        region = resolve_region(region, session)
         with _SESSIONS_LOCK if shared else _NO_LOCK:
             client = session.client(
-                SERVICE,
-                region_name=region,
-                endpoint_url=self.endpoint_url,
-                config=self.botocore_config(),
-                **self._explicit_keys(),
+                service, region_name=region, endpoint_url=endpoint, config=self.botocore_config(), **keys
             )
         protect_credentials(client._request_signer._credentials)
         return client
