@@ -27,6 +27,7 @@ from bedrock_mistral.local.engines.base import Engine
 from bedrock_mistral.local.faults import Faults, Plan
 from bedrock_mistral.local.guardrails import Guardrails
 from bedrock_mistral.local.http_types import DROP, Frame, HttpRequest, HttpResponse, Pause
+from bedrock_mistral.local.quotas import Charge, QuotaExceeded, Quotas
 from bedrock_mistral.local.scripts import Script
 from bedrock_mistral.local.service_errors import INVALID_MODEL, ServiceError, malformed, unknown_operation
 from bedrock_mistral.local.wire import chat_completion, converse, text_completion
@@ -123,8 +124,10 @@ class BedrockApp:
         script: Script | None = None,
         control: ControlPlane | None = None,
         guardrails: Guardrails | None = None,
+        quotas: Quotas | None = None,
     ) -> None:
         self.engine = engine
+        self.quotas = quotas if quotas is not None else Quotas()
         self.authenticator = authenticator
         self.faults = faults
         self.script = script or Script()
@@ -176,7 +179,7 @@ class BedrockApp:
             SignedRequest(request.method, request.target, request.headers, request.body)
         )
         body = record.body = _json_or_none(request.body)  # parsed only once the caller is authenticated
-        return self.answer(operation, model_id, body, request_id, request.headers)
+        return self.answer(operation, model_id, body, request_id, request.headers, metered=True)
 
     def answer(
         self,
@@ -185,10 +188,31 @@ class BedrockApp:
         body: Any,
         request_id: str,
         headers: Mapping[str, str] | None = None,
+        *,
+        metered: bool = False,
     ) -> HttpResponse:
-        """An authenticated runtime request: faults, model, validation, engine. Batch jobs run each record
-        through here, so a record gets exactly the answer the same on-demand request gets. `headers` are
-        lower-cased (InvokeModel's guardrail headers are read from them)."""
+        """An authenticated runtime request: faults, model, quotas, validation, engine. Batch jobs run each
+        record through here (unmetered: on-demand quotas do not apply to them), so a record gets exactly the
+        answer the same on-demand request gets. `headers` are lower-cased (InvokeModel's guardrail headers
+        are read from them)."""
+        try:
+            return self._answer(operation, model_id, body, request_id, headers, metered)
+        except QuotaExceeded as error:
+            if operation in ("InvokeModelWithResponseStream", "ConverseStream"):
+                # Bedrock refuses a stream over quota with a `throttlingException` frame in the stream.
+                headers_out = [("Content-Type", EVENTSTREAM), ("x-amzn-RequestId", request_id)]
+                return HttpResponse(200, headers_out, stream=iter([in_stream_exception(error)]))
+            return error_response(error, request_id)
+
+    def _answer(
+        self,
+        operation: str,
+        model_id: str,
+        body: Any,
+        request_id: str,
+        headers: Mapping[str, str] | None,
+        metered: bool,
+    ) -> HttpResponse:
         spec = self._model(model_id)
         plan = self.faults.take(operation, model_id)
         drop_now = plan.drop is not None and operation in ("InvokeModel", "Converse")
@@ -201,10 +225,13 @@ class BedrockApp:
             return response
         if spec is None:
             raise ServiceError("ValidationException", INVALID_MODEL)
+        if metered and self.quotas:
+            self.quotas.admit_request(operation, model_id)
         if not isinstance(body, dict):
             # A body that is not JSON at all is read as a String; a JSON array as a JSONArray, ...
             found = "String" if body is None else validation.java_type(body)
             raise malformed(f"#: expected type: JSONObject, found: {found}")
+        metering = _Metering(self.quotas, operation, metered and bool(self.quotas))
         if operation in ("InvokeModel", "InvokeModelWithResponseStream"):
             headers = headers or {}
             guard = _guard_settings(
@@ -212,12 +239,12 @@ class BedrockApp:
                 headers.get("x-amzn-bedrock-guardrailversion"),
                 headers.get("x-amzn-bedrock-trace"),
             )
-            return self._invoke(operation, model_id, spec, body, request_id, plan, guard)
+            return self._invoke(operation, model_id, spec, body, request_id, plan, guard, metering)
         config = body.get("guardrailConfig")
         guard = None
         if isinstance(config, dict):
             guard = (config.get("guardrailIdentifier"), config.get("guardrailVersion"), config.get("trace"))
-        return self._converse(operation, model_id, spec, body, request_id, plan, guard)
+        return self._converse(operation, model_id, spec, body, request_id, plan, guard, metering)
 
     def _model(self, model_id: str) -> ModelSpec | None:
         """The catalog row a runtime model id names: a model id, a cross-region profile, an ARN, or an
@@ -252,6 +279,7 @@ class BedrockApp:
         request_id: str,
         plan: Plan,
         guard: GuardSettings | None,
+        metering: _Metering,
     ) -> HttpResponse:
         chat = "messages" in body and BodyFormat.CHAT_COMPLETION in spec.invoke_formats
         if not spec.invoke_formats:
@@ -261,9 +289,11 @@ class BedrockApp:
         wire: Any = chat_completion if chat else text_completion
         conversation = wire.parse(body, spec, model_id)
         exchange = self._exchange(request_id, model_id, spec, conversation)
+        charge = metering.admit(exchange)
         engine = self._engine_for(operation, exchange, guard)
         if operation == "InvokeModel":
             reason, delay = self._complete(engine, exchange, plan)
+            charge.settle(exchange.output_tokens)
             headers = [
                 ("Content-Type", "application/json"),
                 ("x-amzn-RequestId", request_id),
@@ -273,7 +303,7 @@ class BedrockApp:
             ]
             return HttpResponse(200, headers, wire.response_body(exchange, reason), delay_s=delay)
         pacer = _Pacer()
-        frames = wire.stream(self._deltas(engine, conversation, plan, pacer), exchange)
+        frames = _settled(wire.stream(self._deltas(engine, conversation, plan, pacer), exchange), exchange, charge)
         headers = [
             ("Content-Type", EVENTSTREAM),
             ("x-amzn-RequestId", request_id),
@@ -290,17 +320,20 @@ class BedrockApp:
         request_id: str,
         plan: Plan,
         guard: GuardSettings | None,
+        metering: _Metering,
     ) -> HttpResponse:
         streaming = operation == "ConverseStream"
         conversation = converse.parse(body, spec, model_id, streaming=streaming)
         exchange = self._exchange(request_id, model_id, spec, conversation)
+        charge = metering.admit(exchange)
         engine = self._engine_for(operation, exchange, guard)
         if not streaming:
             reason, delay = self._complete(engine, exchange, plan)
+            charge.settle(exchange.output_tokens)
             headers = [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id)]
             return HttpResponse(200, headers, converse.response_body(exchange, reason), delay_s=delay)
         pacer = _Pacer()
-        frames = converse.stream(self._deltas(engine, conversation, plan, pacer), exchange)
+        frames = _settled(converse.stream(self._deltas(engine, conversation, plan, pacer), exchange), exchange, charge)
         return self._stream_response(
             [("Content-Type", EVENTSTREAM), ("x-amzn-RequestId", request_id)], frames, plan, pacer
         )
@@ -366,6 +399,29 @@ class BedrockApp:
         if plan.first_byte_ms:
             stream = itertools.chain([Pause(plan.first_byte_ms / 1000)], stream)
         return HttpResponse(200, headers, stream=stream)
+
+
+@dataclass
+class _Metering:
+    """Charges a parsed request to the token quotas (a no-op for unmetered requests)."""
+
+    quotas: Quotas
+    operation: str
+    active: bool
+
+    def admit(self, exchange: Exchange) -> Charge:
+        if not self.active:
+            return Charge(self.quotas)
+        max_tokens = exchange.conversation.max_tokens or int(exchange.spec.max_tokens.default or 0)
+        return self.quotas.admit_tokens(self.operation, exchange.model_id, exchange.input_tokens, max_tokens)
+
+
+def _settled(frames: Iterator[bytes], exchange: Exchange, charge: Charge) -> Iterator[bytes]:
+    """The frames, then the unused part of `max_tokens` given back to the token quota."""
+    try:
+        yield from frames
+    finally:
+        charge.settle(exchange.output_tokens)
 
 
 class _Pacer:

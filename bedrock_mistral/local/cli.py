@@ -12,6 +12,7 @@ from typing import Any
 from bedrock_mistral.local.auth import AUTH_MODES
 from bedrock_mistral.local.emulator import LocalBedrock
 from bedrock_mistral.local.faults import STREAM_EXCEPTIONS
+from bedrock_mistral.local.quotas import Quota
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -29,6 +30,21 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     batch = parser.add_argument_group("batch jobs (the bedrock control plane on the same endpoint)")
     batch.add_argument("--s3", action="store_true", help="start moto's S3 server on loopback for batch jobs")
     batch.add_argument("--s3-endpoint-url", metavar="URL", help="or use this S3 endpoint for batch jobs")
+    quotas = parser.add_argument_group("on-demand quotas (429 ThrottlingException when exceeded)")
+    quotas.add_argument("--rpm", type=float, metavar="N", help="requests per minute, per model")
+    quotas.add_argument(
+        "--tpm", type=float, metavar="N", help="tokens per minute (input + max_tokens), per model"
+    )
+    quotas.add_argument(
+        "--quota-model", metavar="ID", help="apply --rpm/--tpm to this model only (default: each model)"
+    )
+    quotas.add_argument(
+        "--quota-burst-s",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="bucket size in seconds of refill (default 60: a minute's quota at once)",
+    )
     faults = parser.add_argument_group("faults")
     faults.add_argument(
         "--throttle", type=int, metavar="N", help="answer the first N requests with 429 ThrottlingException"
@@ -64,6 +80,10 @@ def build(args: argparse.Namespace) -> LocalBedrock:
         s3_endpoint_url=args.s3_endpoint_url,
         **options,
     )
+    if args.rpm is not None or args.tpm is not None:
+        bedrock.quotas.set(args.rpm, args.tpm, model=args.quota_model, burst_seconds=args.quota_burst_s)
+    elif args.quota_model:
+        raise ValueError("--quota-model needs --rpm and/or --tpm")
     if args.throttle:
         bedrock.faults.throttle(args.throttle)
     if args.latency_ms or args.token_latency_ms:
@@ -93,9 +113,18 @@ def banner(bedrock: LocalBedrock) -> str:
             f"  export AWS_ACCESS_KEY_ID={bedrock.aws_access_key_id}",
             f"  export AWS_SECRET_ACCESS_KEY={bedrock.aws_secret_access_key}",
             *s3,
+            *[f"Quota: {_describe(q)}" for q in bedrock.quotas.configured],
             "Press Ctrl-C to stop.",
         ]
     )
+
+
+def _describe(quota: Quota) -> str:
+    limits = [
+        f"{quota.requests_per_minute:g} requests" if quota.requests_per_minute else "",
+        f"{quota.tokens_per_minute:g} tokens" if quota.tokens_per_minute else "",
+    ]
+    return f"{' and '.join(x for x in limits if x)} per minute for {quota.model or 'each model'}"
 
 
 def run_serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
@@ -103,7 +132,7 @@ def run_serve(args: argparse.Namespace, stop: threading.Event | None = None) -> 
     try:
         bedrock = build(args)
         bedrock.start()
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError) as exc:  # includes a bad quota (--rpm 0, ...)
         print(f"error: {exc}", file=sys.stderr)
         return 2
     stop = stop or threading.Event()

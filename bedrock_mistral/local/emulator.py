@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -15,6 +15,7 @@ from bedrock_mistral.local.control.s3_server import s3_url, start_s3_server
 from bedrock_mistral.local.engines.base import Engine
 from bedrock_mistral.local.faults import Faults
 from bedrock_mistral.local.guardrails import Guardrails
+from bedrock_mistral.local.quotas import Quota, Quotas
 from bedrock_mistral.local.scripts import Script
 from bedrock_mistral.local.server import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_CONNECTIONS, HttpServer
 from bedrock_mistral.local.validation import DEFAULT_MAX_BODY_BYTES
@@ -70,8 +71,10 @@ class LocalBedrock:
         s3_endpoint_url: str | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S,
+        quotas: Quota | Iterable[Quota] = (),
     ) -> None:
-        """`strict`: a request no scripted reply matches fails instead of reaching the engine."""
+        """`strict`: a request no scripted reply matches fails instead of reaching the engine.
+        `quotas`: on-demand quotas (`Quota(requests_per_minute=..., tokens_per_minute=..., model=...)`)."""
         self.host = host
         self.port = port
         self.region_name = region_name
@@ -79,6 +82,8 @@ class LocalBedrock:
         self.aws_secret_access_key = aws_secret_access_key
         keys = {aws_access_key_id: aws_secret_access_key, **(credentials or {})}
         self.faults = Faults()
+        self.quotas = Quotas([quotas] if isinstance(quotas, Quota) else quotas)
+        """On-demand quotas: `quotas.set(requests_per_minute=..., model=...)`, `quotas.status()`."""
         self.script = Script(strict=strict)
         """Scripted replies: `script.reply(...)`, `script.when(...).reply(...)`; see `scripts.py`."""
         self.engine = make_engine(engine, upstream_url, upstream_model)
@@ -95,6 +100,7 @@ class LocalBedrock:
             script=self.script,
             control=self.control,
             guardrails=self.guardrails,
+            quotas=self.quotas,
         )
         self.auth = auth
         self.max_body_bytes = max_body_bytes
@@ -218,10 +224,11 @@ class LocalBedrock:
         return self._app.log.snapshot()
 
     def clear(self) -> None:
-        """Forget received requests and finished batch jobs; remove faults, scripted replies, guardrails and
-        application inference profiles."""
+        """Forget received requests and finished batch jobs; remove faults, quotas, scripted replies,
+        guardrails and application inference profiles."""
         self._app.log.clear()
         self.faults.clear()
+        self.quotas.clear()
         self.script.clear()
         self.control.clear()
         self.batch_jobs.clear()
