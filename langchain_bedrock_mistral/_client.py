@@ -6,7 +6,8 @@ both classes accept the same arguments and fail the same way: the transport vali
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.utils import secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, model_validator
@@ -15,6 +16,10 @@ from typing_extensions import Self
 from bedrock_mistral import BedrockClient, GuardrailConfig, InferenceParams, ModelSpec
 from bedrock_mistral.errors import BedrockMistralError, ConfigurationError
 from bedrock_mistral.transport.region import region_from_env
+from bedrock_mistral.types import ChatResponse
+
+if TYPE_CHECKING:
+    from bedrock_mistral.batch import BatchJob
 
 CALL_PARAMS = ("temperature", "max_tokens", "top_p", "top_k")
 """Sampling parameters a single call may override (`model.invoke(..., temperature=0.2)`)."""
@@ -186,6 +191,36 @@ class BedrockMistralBase(BaseModel):
             top_k=values["top_k"] if values["top_k"] is not None else base.top_k,
             stop=tuple(stop) if stop is not None else base.stop,
         )
+
+    def _batch_job(
+        self,
+        inputs: Sequence[Any] | Mapping[Any, Any],
+        request: Callable[[Any, list[str] | None, dict[str, Any]], Any],
+        output: Callable[[BedrockClient], Callable[[ChatResponse], Any]],
+        s3_uri: str,
+        role_arn: str,
+        kwargs: dict[str, Any],
+    ) -> BatchJob:
+        """Both classes' `submit_batch_job`: `request` makes one input a neutral request, `output` turns a
+        neutral response into the class's own output type."""
+        from bedrock_mistral.batch import map_inputs, split_job_options, submit_batch  # loads on first use
+
+        options = split_job_options(kwargs)
+        stop = kwargs.pop("stop", None)
+        requests = map_inputs(inputs, lambda item: request(item, stop, kwargs))
+        client = self._client_for(kwargs.get("model"))
+        job = submit_batch(client, requests, s3_uri=s3_uri, role_arn=role_arn, **options)
+        return job.with_output(output(client))
+
+    def _attach_batch_job(
+        self,
+        job_arns: str | Sequence[str],
+        output: Callable[[BedrockClient], Callable[[ChatResponse], Any]],
+        options: dict[str, Any],
+    ) -> BatchJob:
+        from bedrock_mistral.batch import attach
+
+        return attach(job_arns, client=self.bedrock, **options).with_output(output(self.bedrock))
 
     def _ls_common(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         """LangSmith parameters both model types report."""

@@ -7,7 +7,7 @@ transport's non-blocking async client, not LangChain's thread-pool fallback.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
@@ -16,12 +16,14 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 
-from bedrock_mistral.batch import BatchJob, attach, map_inputs, split_job_options, submit_batch
 from bedrock_mistral.transport import BedrockClient
 from bedrock_mistral.types import ChatRequest, ChatResponse
 from langchain_bedrock_mistral import messages as convert
 from langchain_bedrock_mistral import tools as tooling
 from langchain_bedrock_mistral._client import CALL_PARAMS, BedrockMistralBase, check_call_kwargs
+
+if TYPE_CHECKING:
+    from bedrock_mistral.batch import BatchJob
 
 _CALL_KWARGS = (*CALL_PARAMS, "model", "tools", "tool_choice", "response_format")
 
@@ -189,16 +191,14 @@ class ChatBedrockMistral(BedrockMistralBase, BaseChatModel):
         job_name, timeout_hours, tags, client_request_token, batch_only, s3_endpoint_url, ...; other
         keyword arguments are call arguments (temperature, max_tokens, stop, tools, ...).
         """
-        options = split_job_options(kwargs)
-        stop = kwargs.pop("stop", None)
-        requests = map_inputs(inputs, lambda item: self._request(self._convert_input(item).to_messages(), stop, kwargs)[1])
-        client = self._client_for(kwargs.get("model"))
-        job = submit_batch(client, requests, s3_uri=s3_uri, role_arn=role_arn, **options)
-        return job.with_output(self._batch_output(client))
+        return self._batch_job(inputs, self._batch_request, self._batch_output, s3_uri, role_arn, kwargs)
 
     def attach_batch_job(self, job_arns: str | Sequence[str], **options: Any) -> BatchJob:
         """Re-open jobs submitted earlier (from any process); results come back as `AIMessage`s."""
-        return attach(job_arns, client=self.bedrock, **options).with_output(self._batch_output(self.bedrock))
+        return self._attach_batch_job(job_arns, self._batch_output, options)
+
+    def _batch_request(self, item: LanguageModelInput, stop: list[str] | None, kwargs: dict[str, Any]) -> ChatRequest:
+        return self._request(self._convert_input(item).to_messages(), stop, kwargs)[1]
 
     @staticmethod
     def _batch_output(client: BedrockClient) -> Callable[[ChatResponse], AIMessage]:

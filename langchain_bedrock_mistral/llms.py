@@ -7,18 +7,20 @@ template otherwise; `stop` goes out as `stop` (the transport's CompletionRequest
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseLLM, LangSmithParams, LanguageModelInput
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 
-from bedrock_mistral.batch import BatchJob, attach, map_inputs, split_job_options, submit_batch
 from bedrock_mistral.stream_summary import StreamSummary
 from bedrock_mistral.transport import BedrockClient
 from bedrock_mistral.types import ChatResponse, CompletionRequest, StreamDelta
 from langchain_bedrock_mistral import messages as convert
 from langchain_bedrock_mistral._client import CALL_PARAMS, BedrockMistralBase, check_call_kwargs
+
+if TYPE_CHECKING:
+    from bedrock_mistral.batch import BatchJob
 
 _CALL_KWARGS = (*CALL_PARAMS, "model")
 
@@ -99,15 +101,16 @@ class BedrockMistralLLM(BedrockMistralBase, BaseLLM):
         """Run what `batch` takes (strings, PromptValues; a list or a dict of them) as a Bedrock Batch
         Inference job. `job.wait()`, then `job.results()` yields one row per input, in input order, whose
         `output` is the completion text (`str`) or whose `error` says why that record failed."""
-        options = split_job_options(kwargs)
-        stop = kwargs.pop("stop", None)
-        requests = map_inputs(inputs, lambda item: self._request(self._convert_input(item).to_string(), stop, kwargs)[1])
-        client = self._client_for(kwargs.get("model"))
-        return submit_batch(client, requests, s3_uri=s3_uri, role_arn=role_arn, **options).with_output(_text)
+        return self._batch_job(inputs, self._batch_request, lambda _: _text, s3_uri, role_arn, kwargs)
 
     def attach_batch_job(self, job_arns: str | Sequence[str], **options: Any) -> BatchJob:
         """Re-open jobs submitted earlier (from any process); results come back as strings."""
-        return attach(job_arns, client=self.bedrock, **options).with_output(_text)
+        return self._attach_batch_job(job_arns, lambda _: _text, options)
+
+    def _batch_request(
+        self, item: LanguageModelInput, stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> CompletionRequest:
+        return self._request(self._convert_input(item).to_string(), stop, kwargs)[1]
 
     def _generate(
         self,

@@ -28,7 +28,6 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import BaseOutputParser, PydanticProgramMode
 
-from bedrock_mistral.batch import BatchJob, attach, map_inputs, split_job_options, submit_batch
 from bedrock_mistral.catalog import BodyFormat, ModelSpec
 from bedrock_mistral.errors import ConfigurationError
 from bedrock_mistral.transport import BedrockClient
@@ -48,6 +47,8 @@ from llama_index_bedrock_mistral import tools as tooling
 if TYPE_CHECKING:
     from llama_index.core.prompts import BasePromptTemplate
     from llama_index.core.tools.types import BaseTool
+
+    from bedrock_mistral.batch import BatchJob
 
 logger = logging.getLogger(__name__)
 
@@ -431,6 +432,8 @@ class BedrockMistral(FunctionCallingLLM):
         `ChatResponse` (message lists), with `raw["usage"]`, or whose `error` says why that record failed.
         Job options: job_name, timeout_hours, tags, client_request_token, batch_only, s3_endpoint_url, ...;
         other keyword arguments are call arguments (temperature, max_tokens, tools, ...)."""
+        from bedrock_mistral.batch import map_inputs, split_job_options, submit_batch  # loads on first use
+
         options = split_job_options(kwargs)
         items = list(inputs.values()) if isinstance(inputs, Mapping) else list(inputs)
         prompts = all(isinstance(item, str) for item in items)
@@ -449,6 +452,8 @@ class BedrockMistral(FunctionCallingLLM):
         self, job_arns: str | Sequence[str], *, completion: bool = False, **options: Any
     ) -> BatchJob:
         """Re-open jobs submitted earlier (from any process); `completion=True` for prompt jobs."""
+        from bedrock_mistral.batch import attach
+
         job = attach(job_arns, client=self._transport, **options)
         return job.with_output(convert.to_completion_response if completion else convert.to_chat_response)
 
