@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 
 from bedrock_mistral import cli
 from bedrock_mistral.batch import BatchInputError, BatchJob, BatchResult, attach, submit_batch
-from bedrock_mistral.batch.aws import CONTROL_SERVICE, service_client
+from bedrock_mistral.batch.aws import CONTROL_SERVICE, control_endpoint, service_client
 from bedrock_mistral.transport.clients import ClientSettings
 from bedrock_mistral.types import ChatRequest, Message
 
@@ -148,7 +148,7 @@ def _settings(args: argparse.Namespace) -> ClientSettings:
 def _attach_options(args: argparse.Namespace) -> dict[str, Any]:
     settings = _settings(args)
     return {
-        "control_client": service_client(settings, CONTROL_SERVICE, args.endpoint_url),
+        "control_client": service_client(settings, CONTROL_SERVICE, control_endpoint(args.endpoint_url)),
         "s3_client": service_client(settings, "s3", args.s3_endpoint_url),
     }
 
@@ -198,7 +198,7 @@ def cmd_status(job: BatchJob, out: TextIO) -> int:
 
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
-    control = service_client(_settings(args), CONTROL_SERVICE, args.endpoint_url)
+    control = service_client(_settings(args), CONTROL_SERVICE, control_endpoint(args.endpoint_url))
     query: dict[str, Any] = {"PaginationConfig": {"MaxItems": args.max}}
     if args.status:
         query["statusEquals"] = args.status

@@ -6,6 +6,7 @@ They share the transport's connection settings (region, profile, keys). Their ow
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from botocore.config import Config
@@ -14,6 +15,15 @@ from bedrock_mistral.transport.clients import ClientSettings, _shared_session
 from bedrock_mistral.transport.redaction import protect_credentials
 
 CONTROL_SERVICE = "bedrock"
+_RUNTIME_HOST = re.compile(r"^(https?://)bedrock-runtime(-fips)?\.")
+
+
+def control_endpoint(runtime_endpoint: str | None) -> str | None:
+    """The control plane's endpoint for a runtime endpoint: AWS's own `bedrock-runtime.<region>` host
+    becomes `bedrock.<region>`; any other endpoint (the emulator, a proxy) serves both."""
+    if runtime_endpoint is None:
+        return None
+    return _RUNTIME_HOST.sub(lambda m: f"{m.group(1)}bedrock{m.group(2) or ''}.", runtime_endpoint)
 
 
 def service_client(settings: ClientSettings, service: str, endpoint_url: str | None) -> Any:

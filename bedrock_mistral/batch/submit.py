@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bedrock_mistral.batch import ondemand, parts, records, s3
-from bedrock_mistral.batch.aws import CONTROL_SERVICE, service_client
+from bedrock_mistral.batch.aws import CONTROL_SERVICE, control_endpoint, service_client
 from bedrock_mistral.batch.errors import BatchInputError, BatchMinimumError
 from bedrock_mistral.batch.jobs import META_SUFFIX, BatchJob, JobPart, JobStatus
 from bedrock_mistral.batch.s3 import S3Location
@@ -134,7 +134,7 @@ def submit_batch(
         return BatchJob([], keys=keys, on_demand=ondemand.run(client, encoded, keys, max_concurrency))
     spooled = parts.spool(client, items, limits)
     control = control_client or service_client(
-        client.settings, CONTROL_SERVICE, control_endpoint_url or client.settings.endpoint_url
+        client.settings, CONTROL_SERVICE, control_endpoint_url or control_endpoint(client.settings.endpoint_url)
     )
     storage = s3_client or service_client(client.settings, "s3", s3_endpoint_url)
     job_parts: list[JobPart] = []
@@ -239,7 +239,7 @@ def attach(
         aws_access_key_id=aws_access_key_id,
         aws_secret_access_key=aws_secret_access_key,
     )
-    control = control_client or service_client(settings, CONTROL_SERVICE, endpoint_url or settings.endpoint_url)
+    control = control_client or service_client(settings, CONTROL_SERVICE, control_endpoint(endpoint_url or settings.endpoint_url))
     storage = s3_client or service_client(settings, "s3", s3_endpoint_url)
     job_parts: list[JobPart] = []
     keys: list[Any] = []

@@ -109,3 +109,14 @@ def test_record_errors_survive_pickling():
     error = BatchRecordError(3, record_id(3), "424", "boom")
     copy = pickle.loads(pickle.dumps(error))
     assert (copy.index, copy.code, copy.reason) == (3, "424", "boom")
+
+
+def test_control_endpoint_follows_the_runtime_endpoint():
+    from bedrock_mistral.batch.aws import control_endpoint
+
+    assert control_endpoint(None) is None
+    assert control_endpoint("http://127.0.0.1:8000") == "http://127.0.0.1:8000"
+    assert control_endpoint("https://bedrock-runtime.us-west-2.amazonaws.com") == "https://bedrock.us-west-2.amazonaws.com"
+    assert control_endpoint("https://bedrock-runtime-fips.us-east-1.amazonaws.com") == (
+        "https://bedrock-fips.us-east-1.amazonaws.com"
+    )

@@ -272,3 +272,15 @@ def test_progress_bar_reports_records(bedrock, bucket, capsys):
     job.wait(poll_interval=0.05, progress=True)
     err = capsys.readouterr().err
     assert f"{RECORDS}/{RECORDS}" in err and f"ok={RECORDS}" in err
+
+
+def test_an_expired_job_says_so_and_yields_what_it_has(bedrock, bucket):
+    client = make_client(bedrock, MISTRAL_7B)
+    bedrock.batch_jobs.faults.expire(after_records=100)
+    job = submit(bedrock, bucket, client, [CompletionRequest(p) for p in prompts()], timeout_hours=24)
+    state = job.wait(poll_interval=0.05, progress=False)
+    assert state.status == "Expired" and "timeout of 24 hours" in (state.message or "")
+    results = list(job.results())
+    assert len(results) == RECORDS
+    assert all(r.ok for r in results[:100]) and not any(r.ok for r in results[100:])
+    assert results[100].error.code == "NotProcessed" and "Expired" in results[100].error.reason

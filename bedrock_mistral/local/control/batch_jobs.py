@@ -86,6 +86,8 @@ class BatchFaults:
     failing_jobs: list[str] = field(default_factory=list)
     per_record_ms: float = 0.0
     status_step_ms: float = 0.0
+    expire_after: int | None = None
+    """Jobs end Expired (their timeout reached) after this many records."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail_record(self, record_id: str, status: int = 424, message: str = "The model failed to answer.") -> None:
@@ -103,6 +105,10 @@ class BatchFaults:
         self.per_record_ms = per_record_ms
         self.status_step_ms = status_step_ms
 
+    def expire(self, after_records: int) -> None:
+        """Jobs reach their timeout after `after_records` records: they end Expired with what they did."""
+        self.expire_after = after_records
+
     def take_job_failure(self) -> str | None:
         with self._lock:
             return self.failing_jobs.pop(0) if self.failing_jobs else None
@@ -116,6 +122,7 @@ class BatchFaults:
             self.failing_records.clear()
             self.failing_jobs.clear()
         self.per_record_ms = self.status_step_ms = 0.0
+        self.expire_after = None
 
 
 @dataclass
@@ -397,11 +404,14 @@ class BatchJobs:
                 raise ServiceError("InternalServerException", failure)
             spool.seek(0)
             with tempfile.TemporaryFile() as out:
-                stopped = self._records(job, spool, out)
+                ended = self._records(job, spool, out)
                 self._write_output(s3, job, input_uri, out)
         with self._lock:
-            if stopped:
-                self._set(job, "Stopped")
+            if ended == "Expired":
+                hours = job.request.get("timeoutDurationInHours", 168)
+                self._set(job, "Expired", f"The job did not finish within its timeout of {hours} hours.")
+            elif ended is not None:
+                self._set(job, ended)
             elif job.errors == 0:
                 self._set(job, "Completed")
             else:
@@ -430,19 +440,22 @@ class BatchJobs:
                     total += 1
         return total
 
-    def _records(self, job: Job, spool: IO[bytes], out: IO[bytes]) -> bool:
-        """Every record, in input order; True when a stop ended the job early."""
+    def _records(self, job: Job, spool: IO[bytes], out: IO[bytes]) -> str | None:
+        """Every record, in input order; the status that ended the job early (Stopped, Expired) or None."""
         converse = job.request.get("modelInvocationType") == "Converse"
         operation = "Converse" if converse else "InvokeModel"
         model_id = job.request["modelId"]
         for number, raw in enumerate(spool, start=1):
             if job.stop_requested:
-                return True
+                return "Stopped"
+            expire_after = self.faults.expire_after
+            if expire_after is not None and number > expire_after:
+                return "Expired"
             if self.faults.per_record_ms:
                 time.sleep(self.faults.per_record_ms / 1000)
             line = self._record(job, operation, model_id, raw, number, converse)
             out.write(json.dumps(line, ensure_ascii=False).encode("utf-8") + b"\n")
-        return False
+        return None
 
     def _record(self, job: Job, operation: str, model_id: str, raw: bytes, number: int,
                 converse: bool) -> dict[str, Any]:
