@@ -12,9 +12,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bedrock_mistral.local.engines.words import STOPWORDS
+from bedrock_mistral.local.engines.words import STOPWORDS, words
 
-_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
+_NUMBER = re.compile(r"(?<![\w.-])-?\d+(?:\.\d+)?(?![\w])|(?<=\s)-\d+(?:\.\d+)?(?![\w])")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_UNIT_WORDS: dict[str, tuple[str, ...]] = {
+    "quantity": ("units", "unit", "pieces", "items", "pcs", "qty"),
+    "count": ("units", "items", "pieces", "times"),
+    "weight": ("kg", "kilograms", "kilos", "g", "grams", "lb", "lbs", "pounds", "tonnes"),
+    "price": ("euros", "eur", "dollars", "usd", "€", "$"),
+    "cost": ("euros", "eur", "dollars", "usd", "€", "$"),
+    "age": ("years old", "year old"),
+    "distance": ("km", "kilometres", "kilometers", "miles", "m", "metres", "meters"),
+    "duration": ("minutes", "hours", "days", "seconds"),
+}
+"""Words a number stands next to that say which property it is ("35 units" is a quantity)."""
+_NUMBER_TEXT = r"-?\d+(?:\.\d+)?"
 _QUOTED = re.compile(r"\"([^\"\n]+)\"|“([^”\n]+)”|«([^»\n]+)»|(?<!\w)'([^'\n]+)'(?!\w)")
 _ID = re.compile(r"\b[A-Z]{1,5}[-_]?\d{2,}\b")
 _CAP_WORD = r"[^\W\d_][^\W\d_'’.-]*(?:['’.-][^\W\d_]+)*\.?"
@@ -82,6 +95,23 @@ COMMON_CAPS = frozenset(
         "look",
         "compute",
         "calculate",
+        "extract",
+        "record",
+        "note",
+        "parse",
+        "summarize",
+        "summarise",
+        "classify",
+        "move",
+        "send",
+        "create",
+        "add",
+        "update",
+        "describe",
+        "identify",
+        "book",
+        "check",
+        "email",
     ]
 )
 LOCATION_HINTS = (
@@ -188,16 +218,37 @@ class Evidence:
     ids: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
     used: set[str] = field(default_factory=set)
 
     @classmethod
     def of(cls, text: str) -> Evidence:
-        quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(text)]
-        ids = _ID.findall(text)
-        runs = _cap_runs(text)
-        places = _places(text, runs)
+        emails = _EMAIL.findall(text)
+        bare = _EMAIL.sub(" ", text)
+        quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(bare)]
+        ids = _ID.findall(bare)
+        runs = _cap_runs(bare)
+        places = _places(bare, runs)
         names = [value for _, _, value in runs if value not in ids]
-        return cls(text, _NUMBER.findall(text), quoted, ids, places, names)
+        return cls(text, _NUMBER.findall(bare), quoted, ids, places, names, emails)
+
+    def number_next_to(self, name: str, description: str = "") -> str | None:
+        """The number written next to the property's own word ("warehouse 7", "aisle 12", "35 units",
+        "12.5 kg"), not yet taken by another property."""
+        labels = [w for w in words(name) if len(w) > 1 and w not in STOPWORDS]
+        units = [u for w in labels for u in _UNIT_WORDS.get(w, ())]
+        units += [u for w in words(description) for u in _UNIT_WORDS.get(w, ())]
+        found: list[tuple[int, str]] = []
+        for label in labels:
+            after = rf"(?<![\w-]){re.escape(label)}s?(?:\s*(?:#|no\.|number|n°|:|=|of|is|was))?\s*({_NUMBER_TEXT})(?![\w.-])"
+            found += [(m.start(1), m.group(1)) for m in re.finditer(after, self.text, re.I)]
+        for unit in [*labels, *units]:
+            before = rf"(?<![\w.-])({_NUMBER_TEXT})\s*{re.escape(unit)}(?!\w)"
+            found += [(m.start(1), m.group(1)) for m in re.finditer(before, self.text, re.I)]
+        for _, value in sorted(found):
+            if value not in self.used:
+                return value
+        return None
 
     def take(self, candidates: list[str]) -> str | None:
         for value in candidates:
@@ -239,6 +290,8 @@ class Extractor:
         self.evidence = evidence
         self.known = {normalise(k): v for k, v in (known or {}).items() if normalise(k)}
         self.placeholder = placeholder
+        self._bound: dict[int, str] = {}
+        """Numbers bound to a property schema (by id) by the word next to them."""
 
     def resolve(self, schema: dict[str, Any]) -> dict[str, Any]:
         seen = 0
@@ -279,7 +332,11 @@ class Extractor:
 
     def value(self, name: str, schema: dict[str, Any]) -> tuple[Any, bool]:
         """A value for one property and whether the prompt supplied it (False: placeholder)."""
+        bound = self._bound.pop(id(schema), None)
         schema = self.resolve(schema)
+        if bound is not None:
+            number = float(bound)
+            return (int(number) if number.is_integer() else number), True
         if "const" in schema:
             return schema["const"], True
         if name and normalise(name) in self.known:
@@ -309,12 +366,27 @@ class Extractor:
         required = set(schema.get("required") or [])
         out: dict[str, Any] = {}
         found_any = False
+        self._bind_numbers(properties)
         for prop, prop_schema in properties.items():
             value, found = self.value(prop, prop_schema if isinstance(prop_schema, dict) else {})
             if prop in required or found:
                 out[prop] = value
                 found_any = found_any or found
         return out, found_any
+
+    def _bind_numbers(self, properties: dict[str, Any]) -> None:
+        """Numbers written next to a property's word go to that property, before any property takes
+        numbers in order: in "SKU KX-204 in warehouse 7: 35 units", warehouse is 7 and quantity 35."""
+        for prop, prop_schema in properties.items():
+            if not isinstance(prop_schema, dict) or normalise(prop) in self.known:
+                continue
+            resolved = self.resolve(prop_schema)
+            if self.type_of(resolved) not in ("integer", "number") or resolved.get("enum"):
+                continue
+            raw = self.evidence.number_next_to(prop, str(resolved.get("description", "")))
+            if raw is not None and (self.type_of(resolved) == "number" or "." not in raw):
+                self.evidence.used.add(raw)
+                self._bound[id(prop_schema)] = raw
 
     def coerce(self, value: Any, schema: dict[str, Any]) -> Any:
         """`value` as the type `schema` asks for, or _MISSING when it cannot be."""
@@ -397,6 +469,8 @@ class Extractor:
     def _string_candidates(self, name: str) -> list[list[str]]:
         ev = self.evidence
         lowered = name.lower()
+        if ev.emails and any(h in lowered for h in ("email", "mail", "address", "recipient", "to")):
+            return [ev.emails, ev.quoted, ev.names]
         if any(h in lowered for h in LOCATION_HINTS):
             return [ev.places, ev.quoted, ev.names]
         if lowered == "id" or lowered.endswith("id") or lowered.endswith("ids") or "code" in lowered:
@@ -405,7 +479,8 @@ class Extractor:
             return [ev.quoted, ev.names, ev.places]
         if any(lowered == h or lowered.endswith("_" + h) for h in QUERY_HINTS):
             return [ev.quoted]
-        return [ev.quoted, ev.ids, ev.places, ev.names]
+        others = [n for n in ev.names if n not in ev.places]
+        return [ev.quoted, ev.ids, others, ev.places, ev.names]
 
     def _string(self, name: str, schema: dict[str, Any]) -> tuple[str, bool]:
         groups = self._string_candidates(name)
