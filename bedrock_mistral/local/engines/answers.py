@@ -8,7 +8,12 @@ from bedrock_mistral import catalog
 from bedrock_mistral.local.conversation import Conversation, ToolResult
 from bedrock_mistral.local.engines.words import keywords, overlap, sentences
 
-_LLAMA_CONTEXT = re.compile(r"Context information is below\.?\s*-{3,}\s*(?P<context>.*?)\s*-{3,}", re.S)
+_LLAMA_CONTEXT = re.compile(
+    r"Context information\b[^\n]{0,60}?\bis below\.?\s*-{3,}\s*(?P<context>.*?)\s*-{3,}", re.S
+)
+_ASKS_NUMBER = re.compile(r"\b(?:when|how (?:many|much|far|long|old|heavy|big|tall)|what (?:year|time|date))\b", re.I)
+_LABEL = re.compile(r"^(?:Response|Answer|Result)\s*:\s*", re.I)
+_CLAUSES = re.compile(r"\s*(?:[,;?]|\band\b|\balso\b)\s*", re.I)
 _LLAMA_QUERY = re.compile(r"Query:\s*(?P<query>.*?)\s*(?:\n\s*Answer:|$)", re.S)
 _LANGCHAIN = re.compile(
     r"Context:\s*(?P<context>.*?)\s*(?:Question|Query|Input):\s*(?P<query>.*?)\s*(?:\n\s*(?:Helpful )?Answer:|$)",
@@ -58,16 +63,32 @@ def rag_parts(conversation: Conversation) -> tuple[str, str] | None:
     return None
 
 
+def _fit(passage: str, question: str) -> int:
+    """Shared words count double; a question asking when / how many / how far favours a passage with a number."""
+    score = 2 * overlap(passage, question)
+    if score and _ASKS_NUMBER.search(question) and re.search(r"\d", passage):
+        score += 1
+    return score
+
+
 def rag_answer(context: str, question: str, existing: str | None = None) -> str:
     """(d) The passage sentences that share the most words with the question."""
     if existing:
         return existing.strip()
-    candidates = [s for s in sentences(context) if not _METADATA.match(s) and keywords(s)]
+    candidates = [
+        _LABEL.sub("", s) for s in sentences(context) if not _METADATA.match(s) and keywords(s) and not s.endswith("?")
+    ]
     if not candidates:
         return "The context does not contain an answer to this question."
-    scored = sorted(enumerate(candidates), key=lambda p: (-overlap(p[1], question), p[0]))
-    best_score = overlap(scored[0][1], question)
-    chosen = [scored[0]] + [p for p in scored[1:2] if best_score and overlap(p[1], question) == best_score]
+    scored = sorted(enumerate(candidates), key=lambda p: (-_fit(p[1], question), p[0]))
+    best_score = _fit(scored[0][1], question)
+    chosen = [scored[0]] + [p for p in scored[1:2] if best_score and _fit(p[1], question) == best_score]
+    clauses = [c for c in _CLAUSES.split(question) if keywords(c)]
+    if len(clauses) > 1:  # "When was it built, and when is high tide?": the best sentence for each part
+        for clause in clauses:
+            best = max(enumerate(candidates), key=lambda p: (_fit(p[1], clause), -p[0]))
+            if overlap(best[1], clause) > 0 and best not in chosen:
+                chosen.append(best)
     return " ".join(sentence(text) for _, text in sorted(chosen))
 
 

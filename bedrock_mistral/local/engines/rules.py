@@ -1,7 +1,8 @@
 """The default engine: deterministic answers good enough for agents, RAG pipelines and structured output.
 
-Order of rules: ReAct format, tool results (a forced call, JSON, or a quote: see after_tools), tools to
-call, JSON output, audio received, RAG context, fallback. Reasoning models think first (see thinking).
+Order of rules: ReAct format, tool results (a forced call, the next step's call, JSON, or a quote: see
+after_tools), tools to call, selector prompts (choices), question generation (sub_questions), JSON output,
+audio received, RAG context, fallback. Reasoning models think first (see thinking).
 """
 
 from __future__ import annotations
@@ -10,7 +11,16 @@ from collections.abc import Iterator
 
 from bedrock_mistral.local import tokens
 from bedrock_mistral.local.conversation import Conversation, Delta, Reply
-from bedrock_mistral.local.engines import after_tools, answers, json_output, react, thinking, tool_choice
+from bedrock_mistral.local.engines import (
+    after_tools,
+    answers,
+    choices,
+    json_output,
+    react,
+    sub_questions,
+    thinking,
+    tool_choice,
+)
 from bedrock_mistral.local.engines.base import stream_reply
 
 
@@ -24,6 +34,10 @@ def compose(conversation: Conversation) -> Reply:
     calls = tool_choice.tool_calls(conversation, conversation.last_user_text)
     if calls:
         return Reply(tool_calls=calls, stop_reason="tool_calls")
+    for pattern in (choices, sub_questions):
+        text = pattern.answer(conversation)
+        if text is not None:
+            return Reply(text=text)
     if json_output.wants_json(conversation):
         return Reply(text=json_output.answer(conversation, answers.default_answer(conversation)))
     clips = thinking.last_audio(conversation)
