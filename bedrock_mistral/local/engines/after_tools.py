@@ -44,6 +44,10 @@ def reply(conversation: Conversation, results: list[ToolResult]) -> Reply:
         calls = forced_calls(conversation)
         if calls:
             return Reply(tool_calls=calls, stop_reason="tool_calls")
+    if conversation.tools:
+        following = tool_choice.next_step_calls(conversation)
+        if following:
+            return Reply(tool_calls=following, stop_reason="tool_calls")
     quoted = answers.quote_tool_results(conversation, results)
     if json_output.wants_json(conversation):
         return Reply(text=json_answer(conversation, quoted))

@@ -30,6 +30,7 @@ _UNIT_WORDS: dict[str, tuple[str, ...]] = {
 _NUMBER_TEXT = r"-?\d+(?:\.\d+)?"
 _QUOTED = re.compile(r"\"([^\"\n]+)\"|“([^”\n]+)”|«([^»\n]+)»|(?<!\w)'([^'\n]+)'(?!\w)")
 _ID = re.compile(r"\b[A-Z]{1,5}[-_]?\d{2,}\b")
+_ID_WITH_LABEL = re.compile(r"(?:\b[A-Z]{2,5}\s+)?\b[A-Z]{1,5}[-_]?\d{2,}\b")
 _CAP_WORD = r"[^\W\d_][^\W\d_'’.-]*(?:['’.-][^\W\d_]+)*\.?"
 _CONNECTOR = re.compile(r"^\s*(?:,\s*)?(?:and|&|or|,)\s+")
 COMMON_CAPS = frozenset(
@@ -224,9 +225,10 @@ class Evidence:
     @classmethod
     def of(cls, text: str) -> Evidence:
         emails = _EMAIL.findall(text)
-        bare = _EMAIL.sub(" ", text)
+        bare = _EMAIL.sub(lambda m: " " * len(m.group()), text)
         quoted = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(bare)]
         ids = _ID.findall(bare)
+        bare = _ID_WITH_LABEL.sub(lambda m: " " * len(m.group()), bare)  # "SKU KX-204": no part is a name
         runs = _cap_runs(bare)
         places = _places(bare, runs)
         names = [value for _, _, value in runs if value not in ids]

@@ -58,6 +58,12 @@ _NUMBER = word_set(
     "latitude longitude lat lon lng speed probability confidence ratio"
 )
 _ASKS_FOR_JSON = re.compile(r"\bjson\b", re.I)
+# 'a shipment object containing the carrier and the weight': `shipment` nests `carrier` and `weight`
+_NESTED = re.compile(
+    r"\b(?:an?|the|one)\s+(?P<name>(?!json\b)[A-Za-z_][\w-]*)\s+(?:object|record|section|entry)\s+"
+    r"(?:containing|with|that (?:has|holds|contains)|holding|including|made of)\s+(?P<list>[^.;:!?\n]{1,160})",
+    re.I,
+)
 
 
 def _key(phrase: str) -> str | None:
@@ -109,9 +115,29 @@ def named_keys(text: str) -> list[str]:
     return _quoted(text) or _listed(text)
 
 
-def property_schema(key: str) -> dict[str, Any]:
-    """A schema for a key from how it reads."""
+def nested_keys(text: str) -> dict[str, list[str]]:
+    """Keys the prose puts inside another ('a shipment object containing the carrier and the weight')."""
+    nested: dict[str, list[str]] = {}
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
+        if not _ASKS_FOR_JSON.search(sentence):
+            continue
+        for match in _NESTED.finditer(sentence):
+            parent = _key(match.group("name"))
+            clause = " " + match.group("list")
+            end = _END_OF_LIST.search(clause)
+            children = [_key(p) for p in _SPLIT.split(clause[: end.start()] if end else clause) if p.strip()]
+            kept = [c for c in children if c]
+            if parent and kept:
+                nested[parent] = kept
+    return nested
+
+
+def property_schema(key: str, text: str = "") -> dict[str, Any]:
+    """A schema for a key from how it reads, or from the number written after it in `text` ("warehouse 7")."""
     lowered = key.lower().replace("-", "_")
+    written = re.search(rf"(?<![\w-]){re.escape(key.replace('_', ' '))}s?\s*(?:#|:|=)?\s*-?\d+(?P<dec>\.\d+)?\b", text, re.I)
+    if written:
+        return {"type": "number" if written.group("dec") else "integer"}
     last = lowered.split("_")[-1]
     if re.match(r"^(is|has|can|should|was|are)_", lowered) or last in ("valid", "available", "enabled"):
         return {"type": "boolean"}
@@ -124,8 +150,18 @@ def property_schema(key: str) -> dict[str, Any]:
     return {"type": "string"}
 
 
-def schema_for(keys: list[str]) -> dict[str, Any]:
-    return {"type": "object", "properties": {k: property_schema(k) for k in keys}, "required": list(keys)}
+def schema_for(keys: list[str], text: str = "", nested: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """An object schema for `keys`; a key `nested` lists children for becomes an object of them."""
+    nested = nested or {}
+    inner = {child for children in nested.values() for child in children}
+    top = [k for k in keys if k not in inner or k in nested]
+    for parent in nested:
+        if parent not in top:
+            top.append(parent)
+    properties = {
+        k: schema_for(nested[k], text) if k in nested else property_schema(k, text) for k in top
+    }
+    return {"type": "object", "properties": properties, "required": list(top)}
 
 
 def infer(text: str) -> dict[str, Any] | None:

@@ -75,7 +75,8 @@ def target(conversation: Conversation) -> Target:
     for text in (question, conversation.system):
         keys = json_keys.named_keys(text)
         if keys:
-            return Target(json_keys.schema_for(keys), evidence_text(question, keys), named=True)
+            schema = json_keys.schema_for(keys, question, json_keys.nested_keys(text))
+            return Target(schema, evidence_text(question, keys), named=True)
     return Target(None, evidence_text(question))
 
 

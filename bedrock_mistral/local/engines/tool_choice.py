@@ -26,6 +26,13 @@ _WORD_SYNONYMS = {
     "forecast": "weather",
 }
 _OPERATOR = re.compile(r"\d\s*([-+*/×])\s*\(?\d")
+_THEN = re.compile(
+    r"\s*(?:,\s*)?\b(?:and then|then|after that|afterwards|once that is done|and use (?:it|that|the result) to)\b"
+    r"\s*|;\s*",
+    re.I,
+)
+_MESSAGE_PROPERTIES = ("body", "message", "text", "content", "note", "subject")
+_SAYING = re.compile(r"\b(?:that|saying|to say)\s+(?P<content>.+)$", re.I | re.S)
 
 
 def message_keywords(text: str) -> set[str]:
@@ -78,12 +85,58 @@ def calls_for(tool: ToolSpec, text: str) -> list[ToolCall]:
     return [ToolCall(tool.name, extract.arguments(schema, text))]
 
 
+def steps(text: str) -> list[str]:
+    """The steps of a request done in order ("find X, then email them"): a later step may need an earlier
+    step's result, so its tool is called only once that result is in."""
+    return [part.strip() for part in _THEN.split(text) if part and part.strip()]
+
+
+def step_calls(conversation: Conversation, step: str, results: str = "") -> list[ToolCall]:
+    """Calls for one step, arguments from its words and the results so far (a message-like argument takes
+    what the step says: "email them that the refund is done" -> "the refund is done")."""
+    calls = []
+    for tool in wanted_tools(conversation, step):
+        schema = tool.parameters or {}
+        properties = schema.get("properties") or {}
+        saying = _SAYING.search(step)
+        known = {
+            name: (saying.group("content") if saying else step).strip().rstrip(".")
+            for name, prop in properties.items()
+            if isinstance(prop, dict) and prop.get("type", "string") == "string" and name.lower() in _MESSAGE_PROPERTIES
+        }
+        extractor = extract.Extractor(schema, extract.Evidence.of(f"{step}\n{results}".strip()), known)
+        value, _ = extractor.value("", schema) if properties else ({}, False)
+        calls.append(ToolCall(tool.name, value if isinstance(value, dict) else {}))
+    return calls
+
+
+def next_step_calls(conversation: Conversation) -> list[ToolCall]:
+    """After tool results: the calls of the first step of the request whose tools were not called yet."""
+    text = conversation.last_user_text
+    parts = steps(text)
+    if len(parts) < 2 or conversation.tool_choice == "none":
+        return []
+    called = {c.name for t in conversation.turns for c in t.tool_calls}
+    results = "\n".join(r.content for t in conversation.turns for r in t.tool_results if not r.is_error)
+    for step in parts:
+        wanted = wanted_tools(conversation, step)
+        if wanted and not any(t.name in called for t in wanted):
+            return step_calls(conversation, step, results)
+    return []
+
+
 def tool_calls(conversation: Conversation, text: str) -> list[ToolCall]:
-    """Calls for the wanted tools, leaving out calls already made with the same arguments (no agent loops)."""
+    """Calls for the wanted tools, leaving out calls already made with the same arguments (no agent loops).
+    A request in ordered steps calls the first step's tools only; independent requests are called at once."""
     made = {(c.name, c.arguments_json()) for t in conversation.turns for c in t.tool_calls}
     calls: list[ToolCall] = []
-    for tool in wanted_tools(conversation, text):
-        calls.extend(calls_for(tool, text))
+    parts = steps(text)
+    first = step_calls(conversation, parts[0]) if len(parts) > 1 else []
+    if first:
+        calls = first
+    else:
+        for tool in wanted_tools(conversation, text):
+            calls.extend(calls_for(tool, text))
     fresh = [c for c in calls if (c.name, c.arguments_json()) not in made]
     if not fresh and calls and conversation.tool_choice in ("any", "tool"):
         return calls  # forced: a repeated call is still a call
