@@ -241,7 +241,8 @@ def _subtitle(rows: list[Row], settings: Settings) -> str:
     if kind == "batch_inference":
         return (
             f"Mistral Large 2 chat records (max_tokens 64); the client in a fresh process; on demand: abatch "
-            f"with max_concurrency {settings.batch_on_demand_concurrency}, no request quota."
+            f"with max_concurrency {settings.batch_on_demand_concurrency} against a quota of "
+            f"{settings.batch_on_demand_rpm:g} requests/min."
         )
     return (
         f"{settings.capacity_clients} keep-alive clients for {settings.capacity_seconds:g} s; streams ramp "

@@ -59,6 +59,8 @@ class Settings:
     batch_records: int = 10_000
     batch_memory_records: int = 100_000
     batch_on_demand_concurrency: int = 64
+    batch_on_demand_rpm: float = 6000.0
+    """The on-demand comparison's request quota (the emulator's --rpm; a minute's worth may burst)."""
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -79,6 +81,7 @@ QUICK = Settings(
     stream_levels=(250, 1000),
     batch_records=2_000,
     batch_memory_records=20_000,
+    batch_on_demand_rpm=1500.0,
 )
 TINY = Settings(
     mode="tiny",

@@ -1,5 +1,6 @@
 """6. Batch inference: a Bedrock Batch Inference job end to end through the emulator (submit, run, collect),
-a larger job for the client's peak memory, and the same prompts on demand through `abatch` beside it.
+a larger job for the client's peak memory, and the same prompts on demand through `abatch` beside it, against
+an emulator that enforces a requests-per-minute quota (batch jobs are outside on-demand quotas).
 
 The emulator runs in its own process with moto's S3 server (`serve --s3`); each batch client runs in a
 fresh process (`benchmarks.batch_client`) so that its peak RSS is its own.
@@ -29,8 +30,10 @@ def run(context: Context) -> list[Row]:
         for phase, records in (("end-to-end", settings.batch_records), ("memory", settings.batch_memory_records)):
             context.log(f"[6] batch inference: {phase}, {records:,} records")
             rows.append(_job_row(context, endpoint, phase, records))
-        context.log(f"[6] on demand: the same {settings.batch_records:,} prompts through abatch")
-        rows.append(_on_demand_row(context, endpoint, settings.batch_records))
+    rpm = settings.batch_on_demand_rpm
+    context.log(f"[6] on demand: the same {settings.batch_records:,} prompts through abatch under {rpm:g} requests/min")
+    with EmulatorProcess(extra_args=("--rpm", f"{rpm:g}")) as quota_endpoint:
+        rows.append(_on_demand_row(context, quota_endpoint, settings.batch_records, rpm))
     return rows
 
 
@@ -49,13 +52,13 @@ def _job_row(context: Context, endpoint: Endpoint, phase: str, records: int) -> 
     return row
 
 
-def _on_demand_row(context: Context, endpoint: Endpoint, records: int) -> Row:
+def _on_demand_row(context: Context, endpoint: Endpoint, records: int, rpm: float) -> Row:
     from benchmarks.batch_client import MODEL, prompt
     from langchain_bedrock_mistral import ChatBedrockMistral
 
-    scenario = f"{NAME}/on-demand abatch {records:,} records"
+    scenario = f"{NAME}/on-demand abatch {records:,} records, {rpm:g} requests/min quota"
     label = "ours: ChatBedrockMistral.abatch (on demand)"
-    llm = ChatBedrockMistral(model_id=MODEL, max_tokens=64, **endpoint.client_kwargs())
+    llm = ChatBedrockMistral(model_id=MODEL, max_tokens=64, max_retries=20, **endpoint.client_kwargs())
     inputs = [prompt(i) for i in range(records)]
     concurrency = context.settings.batch_on_demand_concurrency
     started = time.perf_counter()
@@ -69,5 +72,5 @@ def _on_demand_row(context: Context, endpoint: Endpoint, records: int) -> Row:
     errors = sum(1 for answer in answers if isinstance(answer, BaseException))
     return Row.from_samples(
         scenario, "ours-abatch", label, [wall], records=records, errors=errors, concurrency=concurrency,
-        records_per_s=records / wall,
+        records_per_s=records / wall, quota_rpm=rpm,
     )

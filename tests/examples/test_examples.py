@@ -98,6 +98,13 @@ def check_audio(out: str) -> None:
     assert "does not accept audio" in line_after(out, "[refused]")
 
 
+def check_batch(out: str) -> None:
+    assert line_after(out, "[status]") == "PartiallyCompleted: 149 answered, 1 failed of 150"
+    assert line_after(out, "[answer] T1000:").startswith("You asked:")
+    assert line_after(out, "[failed]") == "T1007 (record 7): 424 The model could not answer this record."
+    assert int(line_after(out, "[usage]").split()[0]) > 0
+
+
 STANDALONE = {
     "text_completion.py": check_text_completion,
     "chat.py": check_chat,
@@ -106,7 +113,7 @@ STANDALONE = {
     "payment_tools_langchain.py": check_payment_tools,
     "rag_llama_index.py": check_rag,
 }
-FEATURES = {"reasoning.py": check_reasoning, "audio.py": check_audio}
+FEATURES = {"reasoning.py": check_reasoning, "audio.py": check_audio, "batch_inference.py": check_batch}
 """Feature examples run by the tests but not part of the quickstart's six steps."""
 
 
