@@ -94,6 +94,8 @@ class BedrockError(BedrockMistralError):
         self.bedrock_message = message
         self.status_code = status_code
         self.request_id = request_id
+        self.retry_after: float | None = None
+        """Seconds the service asked the caller to wait (its `Retry-After` header), when it said."""
 
 
 class ValidationError(BedrockError):
@@ -157,6 +159,23 @@ class StreamIncompleteError(BedrockMistralError):
     """The stream ended without its final chunk: the answer is not complete."""
 
 
+class CorruptStreamError(StreamIncompleteError):
+    """An event-stream frame failed its checksum or framing: the rest of the answer cannot be read."""
+
+
+class MalformedResponseError(BedrockMistralError):
+    """A successful (200) answer whose body is not what the API returns: not JSON, not an object, nested
+    past the parser's limit, or without the field that holds the answer."""
+
+    def __init__(self, message: str, *, missing: str | None = None, request_id: str | None = None) -> None:
+        expected = f"; expected {missing}" if missing and missing not in message else ""
+        suffix = f" (request id {request_id})" if request_id else ""
+        super().__init__(f"malformed Bedrock response: {message}{expected}{suffix}")
+        self.missing = missing
+        """The field or shape that was missing (`choices`, `outputs`, `output`, `a JSON object`...)."""
+        self.request_id = request_id
+
+
 class BedrockConnectionError(BedrockMistralError):
     """The connection failed or was dropped."""
 
@@ -164,7 +183,7 @@ class BedrockConnectionError(BedrockMistralError):
 
 
 class BedrockTimeoutError(BedrockConnectionError, TimeoutError):
-    """No answer within the configured connect or read timeout."""
+    """No answer within the configured connect or read timeout, or past the call's `deadline`."""
 
 
 ERRORS_BY_CODE: dict[str, type[BedrockError]] = {

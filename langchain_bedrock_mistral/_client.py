@@ -72,7 +72,10 @@ class BedrockMistralBase(BaseModel):
     """Stream under the hood even for `invoke` (callbacks get tokens as they arrive)."""
     max_retries: int = 3
     timeout: float | None = None
-    """Connect and read timeout in seconds."""
+    """Connect and read timeout in seconds (each socket read)."""
+    deadline: float | None = None
+    """Seconds a whole call may take, retries included; for a stream, the longest wait for the first
+    chunk and between two chunks. Past it: `BedrockTimeoutError`. None: no deadline."""
 
     guardrail_identifier: str | None = None
     guardrail_version: str | None = None
@@ -145,6 +148,7 @@ class BedrockMistralBase(BaseModel):
             connect_timeout=self.timeout,
             read_timeout=self.timeout,
             max_retries=self.max_retries,
+            deadline=self.deadline,
             guardrail=self._guardrail(),
             additional_model_request_fields=self.additional_model_request_fields,
             aws_access_key_id=key_id,

@@ -90,6 +90,11 @@ class BedrockMistral(FunctionCallingLLM):
     top_k: int | None = Field(default=None, description="Top-k (text-completion models on InvokeModel only).")
     stop: list[str] | None = Field(default=None, description="Stop sequences (at most 10).")
     timeout: float | None = Field(default=None, description="Connect and read timeout in seconds.")
+    deadline: float | None = Field(
+        default=None,
+        description="Seconds a whole call may take (retries included); for a stream, the longest wait for "
+        "the first chunk and between chunks. None: no deadline.",
+    )
     max_retries: int = Field(default=3, description="Retries of throttled or failed calls.")
     guardrail_identifier: str | None = Field(default=None, description="Bedrock guardrail id.")
     guardrail_version: str | None = Field(default=None, description="Bedrock guardrail version.")
@@ -124,6 +129,7 @@ class BedrockMistral(FunctionCallingLLM):
         top_k: int | None = None,
         stop: str | Sequence[str] | None = None,
         timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int = 3,
         guardrail_identifier: str | None = None,
         guardrail_version: str | None = None,
@@ -166,6 +172,7 @@ class BedrockMistral(FunctionCallingLLM):
             client=client,
             botocore_config=botocore_config,
             timeout=timeout,
+            deadline=deadline,
             max_retries=max_retries,
             guardrail=settings.guardrail_config(guardrail_identifier, guardrail_version, guardrail_trace),
             additional_model_request_fields=additional_model_request_fields,
@@ -190,6 +197,7 @@ class BedrockMistral(FunctionCallingLLM):
             top_k=top_k,
             stop=stop_list,
             timeout=timeout,
+            deadline=deadline,
             max_retries=max_retries,
             guardrail_identifier=guardrail_identifier,
             guardrail_version=guardrail_version,

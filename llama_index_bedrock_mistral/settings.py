@@ -93,6 +93,7 @@ def build_client(
     botocore_config: Any,
     timeout: float | None,
     max_retries: int,
+    deadline: float | None = None,
     guardrail: GuardrailConfig | None,
     additional_model_request_fields: dict[str, Any] | None,
 ) -> BedrockClient:
@@ -112,6 +113,7 @@ def build_client(
         connect_timeout=timeout,
         read_timeout=timeout,
         max_retries=max_retries,
+        deadline=deadline,
         guardrail=guardrail,
         additional_model_request_fields=additional_model_request_fields,
     )

@@ -17,6 +17,7 @@ from bedrock_mistral.codecs.common import (
     mistral_tool_call_id,
     normalize_stop_reason,
     parse_arguments,
+    require_answer,
     to_int,
     truncate_at_stop,
     usage_from_headers,
@@ -161,6 +162,7 @@ def _raw_stop(choice: Mapping[str, Any]) -> str | None:
 def decode(
     body: Mapping[str, Any], headers: Mapping[str, Any], model_id: str, stop: tuple[str, ...] = ()
 ) -> ChatResponse:
+    require_answer(body, "choices", headers)
     choice = _choice(body)
     message = _message(choice)
     text, stopped = truncate_at_stop(_content_text(message.get("content")), stop)

@@ -9,6 +9,7 @@ import string
 from collections.abc import Mapping
 from typing import Any
 
+from bedrock_mistral.errors import MalformedResponseError
 from bedrock_mistral.types import Metrics, StopReason, Usage
 
 STOP_REASONS: dict[str, StopReason] = {
@@ -30,6 +31,23 @@ STOP_REASONS: dict[str, StopReason] = {
 def as_mapping(value: Any) -> Mapping[str, Any]:
     """Bodies come from the network: anything that is not an object reads as an empty one."""
     return value if isinstance(value, Mapping) else {}
+
+
+def require_answer(body: Any, field: str, headers: Mapping[str, Any]) -> None:
+    """A 200 body must hold the field its format puts the answer in (`choices`, `outputs`, `output`):
+    without it the answer was lost, which is an error, not an empty answer."""
+    value = body.get(field) if isinstance(body, Mapping) else None
+    if isinstance(value, list):
+        present = bool(value) and isinstance(value[0], Mapping)
+    else:
+        present = isinstance(value, Mapping)
+    if not present:
+        request_id = _header(headers, "x-amzn-requestid")
+        raise MalformedResponseError(
+            f"the answer has no {field!r} (got keys {sorted(body)[:10] if isinstance(body, Mapping) else []})",
+            missing=field,
+            request_id=str(request_id) if request_id else None,
+        )
 
 
 def normalize_stop_reason(raw: str | None) -> StopReason | None:

@@ -21,6 +21,7 @@ from bedrock_mistral.codecs.common import (
     converse_tool_use_id,
     normalize_stop_reason,
     parse_arguments,
+    require_answer,
     to_int,
 )
 from bedrock_mistral.codecs.json_instruction import schema_instruction
@@ -285,6 +286,8 @@ def _b64(value: str) -> bytes:
 
 
 def decode(response: Mapping[str, Any], model_id: str) -> ChatResponse:
+    meta = as_mapping(response.get("ResponseMetadata"))
+    require_answer(response, "output", {"x-amzn-requestid": meta.get("RequestId")})
     output = as_mapping(response.get("output"))
     message = as_mapping(output.get("message"))
     texts: list[str] = []
@@ -303,7 +306,6 @@ def decode(response: Mapping[str, Any], model_id: str) -> ChatResponse:
                 reasoning.append(part)
     raw = response.get("stopReason") if isinstance(response.get("stopReason"), str) else None
     metrics = as_mapping(response.get("metrics"))
-    meta = as_mapping(response.get("ResponseMetadata"))
     return ChatResponse(
         text="".join(texts),
         tool_calls=tuple(calls),

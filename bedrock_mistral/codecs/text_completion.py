@@ -9,6 +9,7 @@ from bedrock_mistral.catalog import ModelSpec
 from bedrock_mistral.codecs.common import (
     metrics_from_headers,
     normalize_stop_reason,
+    require_answer,
     usage_from_headers,
     usage_from_invocation_metrics,
 )
@@ -63,6 +64,7 @@ def _first_output(body: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def decode(body: Mapping[str, Any], headers: Mapping[str, Any], model_id: str) -> ChatResponse:
+    require_answer(body, "outputs", headers)
     output = _first_output(body)
     raw = output.get("stop_reason")
     text = output.get("text")

@@ -6,6 +6,7 @@ orders the steps Bedrock takes: authenticate, route, faults, resolve the model, 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
@@ -66,6 +67,22 @@ class RecordedRequest:
     headers: dict[str, str]
     request_id: str = ""
     access_key: str | None = None
+
+
+SECRET_HEADERS = frozenset({"authorization", "x-amz-security-token"})
+"""Headers the request log keeps only as a fingerprint: a log (or a test's failure output) must not hold
+credentials, yet a test can still check which token was sent."""
+
+
+def redacted(value: str) -> str:
+    """How the request log shows a secret header: `***` and 8 hex digits of its SHA-256."""
+    return "***" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
+
+
+def _loggable(headers: Any) -> dict[str, str]:
+    return {
+        name: redacted(value) if name.lower() in SECRET_HEADERS else value for name, value in dict(headers).items()
+    }
 
 
 MAX_RECORDED_REQUESTS = 10_000
@@ -171,7 +188,7 @@ class BedrockApp:
             model_id,
             spec.model_id if spec else catalog.base_model_id(model_id),
             None,
-            dict(request.headers),
+            _loggable(request.headers),
             request_id,
         )
         self.log.add(record)

@@ -17,10 +17,12 @@ from typing import Any, TypeVar
 from bedrock_mistral import catalog, codecs
 from bedrock_mistral.catalog import Api, ModelSpec
 from bedrock_mistral.codecs import Encoded
-from bedrock_mistral.errors import BedrockMistralError
+from bedrock_mistral.errors import BedrockMistralError, MalformedResponseError
+from bedrock_mistral.transport import deadline as deadlines
 from bedrock_mistral.transport import profiles
-from bedrock_mistral.transport.clients import AsyncClientPool, ClientSettings
+from bedrock_mistral.transport.clients import PARSED_REQUEST_ID, AsyncClientPool, ClientSettings
 from bedrock_mistral.transport.error_mapping import map_exception, mapped_types
+from bedrock_mistral.transport.redaction import scrub
 from bedrock_mistral.transport.retry import RetryPolicy
 from bedrock_mistral.types import (
     ChatRequest,
@@ -60,6 +62,7 @@ class BedrockClient:
         max_retries: int = 3,
         retry_base_delay: float = 0.5,
         retry_max_delay: float = 20.0,
+        deadline: float | None = None,
         guardrail: GuardrailConfig | None = None,
         additional_model_request_fields: dict[str, Any] | None = None,
         check_context_window: bool = True,
@@ -70,6 +73,9 @@ class BedrockClient:
         self.additional_model_request_fields = additional_model_request_fields
         self.check_context_window = check_context_window
         self.retry = RetryPolicy(max_retries, retry_base_delay, retry_max_delay)
+        self.deadline = deadlines.check_deadline(deadline)
+        """Seconds a call may take in all (retries included); for a stream, the longest wait for the
+        first event and between two events. None: only the connect and read timeouts apply."""
         self.settings = ClientSettings(
             region_name=region_name,
             endpoint_url=endpoint_url,
@@ -100,8 +106,10 @@ class BedrockClient:
         self._async_clients = AsyncClientPool(self.settings)
 
     def __repr__(self) -> str:
-        api = self._api if self._spec is not None else "unresolved"
-        return f"BedrockClient(model={self.model_id!r}, api={api!r}, region={self.settings.region_name!r})"
+        # Safe on a half-built instance (a constructor that raised, __new__ without __init__).
+        api = getattr(self, "_api", None) if getattr(self, "_spec", None) is not None else "unresolved"
+        region = getattr(getattr(self, "settings", None), "region_name", None)
+        return f"BedrockClient(model={getattr(self, 'model_id', None)!r}, api={api!r}, region={region!r})"
 
     # --- the model's catalog row -------------------------------------------------------------------
 
@@ -213,8 +221,10 @@ class BedrockClient:
             raise exc
         error = map_exception(exc)
         if not self.retry.should_retry(error, attempt):
+            if scrub(str(exc)) != str(exc):
+                raise error from None  # the SDK's exception quotes a secret: keep it out of tracebacks
             raise error
-        delay = self.retry.delay(attempt)
+        delay = self.retry.delay(attempt, getattr(error, "retry_after", None))
         logger.info("bedrock %s retry in %.2fs after %s", operation, delay, type(error).__name__)
         return delay
 
@@ -230,14 +240,20 @@ class BedrockClient:
             attempt += 1
 
     def send(self, encoded: Encoded) -> ChatResponse:
+        if self.deadline is None:
+            return self._send(encoded)
+        return deadlines.call_within(lambda: self._send(encoded), self.deadline, "the whole call", _ignore)
+
+    def _send(self, encoded: Encoded) -> ChatResponse:
         kwargs = self._kwargs(encoded)
         if encoded.api == "converse":
-            response = self._with_retries(lambda: self.client.converse(**kwargs), "converse")
+            response = self._with_retries(lambda: _parsed(self.client.converse, kwargs), "converse")
             return codecs.decode(encoded, response, {})
 
         def invoke() -> tuple[Any, dict[str, Any]]:
             raw = self.client.invoke_model(**kwargs)
-            return json.loads(raw["body"].read()), raw["ResponseMetadata"].get("HTTPHeaders", {})
+            headers = raw["ResponseMetadata"].get("HTTPHeaders", {})
+            return parse_body(raw["body"].read(), headers), headers
 
         body, headers = self._with_retries(invoke, "invoke")
         return codecs.decode(encoded, body, headers)
@@ -263,7 +279,17 @@ class BedrockClient:
                 raise
             return events, iterator, first
 
-        events, iterator, first = self._with_retries(start, operation)
+        limit = self.deadline
+        if limit is None:
+            events, iterator, first = self._with_retries(start, operation)
+        else:
+            events, iterator, first = deadlines.call_within(
+                lambda: self._with_retries(start, operation),
+                limit,
+                "waiting for the first stream event",
+                lambda started: deadlines.abort(started[0]),
+            )
+            iterator = deadlines.events_within(events, iterator, limit)
         decoder = codecs.stream_decoder(encoded)
         try:
             event = first
@@ -307,17 +333,23 @@ class BedrockClient:
             attempt += 1
 
     async def asend(self, encoded: Encoded) -> ChatResponse:
+        if self.deadline is None:
+            return await self._asend(encoded)
+        return await deadlines.awaited_within(self._asend(encoded), self.deadline, "the whole call")
+
+    async def _asend(self, encoded: Encoded) -> ChatResponse:
         kwargs = self._kwargs(encoded)
         client = await self._async_clients.get()
         if encoded.api == "converse":
-            response = await self._awith_retries(lambda: client.converse(**kwargs), "converse")
+            response = await self._awith_retries(lambda: _aparsed(client.converse, kwargs), "converse")
             return codecs.decode(encoded, response, {})
 
         async def invoke() -> tuple[Any, dict[str, Any]]:
             raw = await client.invoke_model(**kwargs)
             async with raw["body"] as stream:
                 data = await stream.read()
-            return json.loads(data), raw["ResponseMetadata"].get("HTTPHeaders", {})
+            headers = raw["ResponseMetadata"].get("HTTPHeaders", {})
+            return parse_body(data, headers), headers
 
         body, headers = await self._awith_retries(invoke, "invoke")
         return codecs.decode(encoded, body, headers)
@@ -346,7 +378,13 @@ class BedrockClient:
                 raise
             return events, iterator, first
 
-        events, iterator, first = await self._awith_retries(start, operation)
+        limit = self.deadline
+        if limit is None:
+            events, iterator, first = await self._awith_retries(start, operation)
+        else:
+            events, iterator, first = await deadlines.awaited_within(
+                self._awith_retries(start, operation), limit, "waiting for the first stream event"
+            )
         decoder = codecs.stream_decoder(encoded)
         try:
             event = first
@@ -354,7 +392,12 @@ class BedrockClient:
                 for delta in decoder.feed(_event_payload(event, converse)):
                     yield delta
                 try:
-                    event = await iterator.__anext__()
+                    if limit is None:
+                        event = await iterator.__anext__()
+                    else:
+                        event = await deadlines.awaited_within(
+                            iterator.__anext__(), limit, "waiting for the next stream event", decoder.text
+                        )
                 except StopAsyncIteration:
                     event = None
             for delta in decoder.finish():
@@ -402,6 +445,54 @@ def _loop_running() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+def parse_body(data: bytes, headers: dict[str, Any]) -> dict[str, Any]:
+    """An InvokeModel answer body as a JSON object; anything else is a MalformedResponseError."""
+    request_id = headers.get("x-amzn-requestid")
+    if not data or not data.strip():
+        raise MalformedResponseError("the body is empty", missing="a JSON object", request_id=request_id)
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise MalformedResponseError(
+            "the JSON body is nested too deep to parse", missing="a JSON object", request_id=request_id
+        ) from None
+    except ValueError as exc:
+        raise MalformedResponseError(
+            f"the body is not JSON ({exc})", missing="a JSON object", request_id=request_id
+        ) from None
+    if not isinstance(value, dict):
+        raise MalformedResponseError(
+            f"the body is a JSON {type(value).__name__}, not an object", missing="a JSON object",
+            request_id=request_id,
+        )
+    return value
+
+
+def _parsed(call: Any, kwargs: dict[str, Any]) -> Any:
+    """A Converse call; botocore's JSON parser meets a too-deep body as a RecursionError."""
+    try:
+        return call(**kwargs)
+    except RecursionError:
+        raise _too_deep() from None
+
+
+async def _aparsed(call: Any, kwargs: dict[str, Any]) -> Any:
+    try:
+        return await call(**kwargs)
+    except RecursionError:
+        raise _too_deep() from None
+
+
+def _too_deep() -> MalformedResponseError:
+    return MalformedResponseError(
+        "the JSON body is nested too deep to parse", missing="a JSON object", request_id=PARSED_REQUEST_ID.get()
+    )
+
+
+def _ignore(_: object) -> None:
+    return None
 
 
 def _event_payload(event: Any, converse: bool) -> dict[str, Any]:

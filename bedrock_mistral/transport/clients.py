@@ -6,16 +6,17 @@ Credentials are held only inside the botocore credential objects; they never app
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import threading
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 
-from bedrock_mistral.errors import ConfigurationError
+from bedrock_mistral.errors import ConfigurationError, MalformedResponseError
 from bedrock_mistral.transport.redaction import protect, protect_credentials
 from bedrock_mistral.transport.region import resolve_region
 
@@ -102,8 +103,11 @@ class ClientSettings:
         protect(self.aws_secret_access_key, self.aws_session_token)
         if self.client is not None:
             protect_credentials(getattr(self.client._request_signer, "_credentials", None))
+            check_converse_bodies(self.client)
             return self.client
-        return self._build(SERVICE, self.endpoint_url, self.region_name, self._explicit_keys())
+        client = self._build(SERVICE, self.endpoint_url, self.region_name, self._explicit_keys())
+        check_converse_bodies(client)
+        return client
 
     def control_client(self) -> Any:
         """A `bedrock` (control plane) client with this configuration's region, credentials and Config;
@@ -129,6 +133,39 @@ class ClientSettings:
             )
         protect_credentials(client._request_signer._credentials)
         return client
+
+
+def check_converse_bodies(client: Any) -> None:
+    """botocore reads a 200 Converse body that is not a JSON object as an empty answer (or fails with
+    an AttributeError on an array): refuse it before botocore parses it."""
+    events = getattr(getattr(client, "meta", None), "events", None)
+    if events is not None:
+        events.register(
+            "before-parse.bedrock-runtime.Converse", _refuse_non_object_body, unique_id="bedrock-mistral-body"
+        )
+
+
+PARSED_REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("parsed_request_id", default=None)
+"""The request id of the Converse answer botocore is parsing, for an error raised inside its parser."""
+
+
+def _refuse_non_object_body(response_dict: dict[str, Any], **_: Any) -> None:
+    body = response_dict.get("body")
+    if response_dict.get("status_code") != 200 or not isinstance(body, (bytes, bytearray)):
+        return
+    headers = response_dict.get("headers") or {}
+    request_id = headers.get("x-amzn-requestid") or headers.get("x-amzn-RequestId")
+    PARSED_REQUEST_ID.set(request_id)
+    start = bytes(body).lstrip()[:1]
+    if start == b"{":
+        return
+    if not start:
+        problem = "the body is empty"
+    elif start == b"[":
+        problem = "the body is a JSON array, not an object"
+    else:
+        problem = "the body is not JSON"
+    raise MalformedResponseError(problem, missing="a JSON object", request_id=request_id)
 
 
 class _NoLock:
@@ -185,11 +222,17 @@ class AsyncClientPool:
             if entry is None:
                 session = await _warm_aio_session(self.settings.profile_name)
                 protect(self.settings.aws_secret_access_key, self.settings.aws_session_token)
-                holder = _hold(self._creator(session))
+                holder = _hold(self._creator(session), _releaser(self, loop))
                 client = await holder.__anext__()
                 entry = (holder, client)
                 self._clients[loop] = entry
         return entry[1]
+
+    def _release(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Forget a loop whose client has closed: the client references its loop, so an entry kept
+        after the loop ends would keep the loop (and everything on it) alive for the pool's lifetime."""
+        self._clients.pop(loop, None)
+        self._locks.pop(loop, None)
 
     async def aclose(self) -> None:
         """Close the client of the running loop now (otherwise it closes with the loop)."""
@@ -199,16 +242,34 @@ class AsyncClientPool:
             await entry[0].aclose()
 
 
-async def _hold(context: Any) -> AsyncIterator[Any]:
+def _releaser(pool: AsyncClientPool, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
+    """What the holder calls when its client closes; weak references only, so the holder still keeps
+    neither the pool nor the loop alive."""
+    pool_ref, loop_ref = weakref.ref(pool), weakref.ref(loop)
+
+    def release() -> None:
+        owner, closed_loop = pool_ref(), loop_ref()
+        if owner is not None and closed_loop is not None:
+            owner._release(closed_loop)
+
+    return release
+
+
+async def _hold(context: Any, release: Callable[[], None]) -> AsyncIterator[Any]:
     """Keeps one aiobotocore client open until the generator is closed: by `aclose()`, by the loop's
     shutdown, or by garbage collection of its pool, which hands it to the loop to close. It references
-    nothing but the client, so dropping a pool frees it at once (no reference cycle to wait for)."""
-    async with context as client:
-        credentials = getattr(client._request_signer, "_credentials", None)
-        if credentials is not None:
-            frozen = credentials.get_frozen_credentials()
-            protect_credentials(await frozen if asyncio.iscoroutine(frozen) else frozen)
-        yield client
+    nothing but the client (and weak references), so dropping a pool frees it at once (no reference
+    cycle to wait for); once closed it removes its entry from the pool."""
+    try:
+        async with context as client:
+            check_converse_bodies(client)
+            credentials = getattr(client._request_signer, "_credentials", None)
+            if credentials is not None:
+                frozen = credentials.get_frozen_credentials()
+                protect_credentials(await frozen if asyncio.iscoroutine(frozen) else frozen)
+            yield client
+    finally:
+        release()
 
 
 _AIO_SESSIONS: dict[tuple[Any, ...], Any] = {}

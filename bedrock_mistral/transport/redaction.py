@@ -8,6 +8,7 @@ only for records that pass the level check, so this costs nothing when DEBUG is 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from typing import Any
 
@@ -45,6 +46,20 @@ class SecretRedactor(logging.Filter):
 
 
 REDACTOR = SecretRedactor()
+
+_SIGNED_VALUES = re.compile(
+    r"(?i)(x-amz-security-token[:=]\s*|x-amz-signature=|signature=|authorization[:=]\s*)([^\s&,;'\"]+)"
+)
+"""Signature parts an AWS error may quote from the canonical request (header lines and query strings)."""
+
+
+def scrub(text: str) -> str:
+    """`text` with every registered secret and every quoted token, signature or Authorization value
+    replaced by `***`: for service messages that echo the request back (InvalidSignatureException)."""
+    for secret in REDACTOR._secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return _SIGNED_VALUES.sub(lambda m: m.group(1) + REDACTED, text)
 
 
 def _install() -> None:

@@ -30,7 +30,10 @@ class RetryPolicy:
             return False
         return self.retry_timeouts or not isinstance(error, BedrockTimeoutError)
 
-    def delay(self, attempt: int) -> float:
-        """Equal jitter: half the exponential step fixed, half random, so clients spread out."""
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Equal jitter: half the exponential step fixed, half random, so clients spread out. A wait the
+        service asked for (`Retry-After` on a 429/503) is honoured instead, up to `max_delay`."""
+        if retry_after is not None:
+            return min(self.max_delay, max(0.0, retry_after))
         step = min(self.max_delay, self.base_delay * (2**attempt))
         return step / 2 + random.uniform(0, step / 2)

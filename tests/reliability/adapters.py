@@ -29,8 +29,8 @@ class RecordingRetryPolicy(RetryPolicy):
 
     delays: list[float] = field(default_factory=list, compare=False)
 
-    def delay(self, attempt: int) -> float:
-        value = super().delay(attempt)
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        value = super().delay(attempt, retry_after)
         self.delays.append(value)
         return value
 

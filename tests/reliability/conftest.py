@@ -8,6 +8,7 @@ import pytest
 
 from bedrock_mistral.local import LocalBedrock
 from tests.reliability.adapters import close_all
+from tests.reliability.faulty_bedrock import FaultyBedrock, faulty_bedrock
 
 
 @pytest.fixture(autouse=True)
@@ -27,3 +28,17 @@ def bedrock(reliability_emulator: LocalBedrock) -> Iterator[LocalBedrock]:
     reliability_emulator.clear()
     yield reliability_emulator
     reliability_emulator.clear()
+
+
+@pytest.fixture(scope="session")
+def faulty_server() -> Iterator[FaultyBedrock]:
+    yield from faulty_bedrock()
+
+
+@pytest.fixture
+def faulty(faulty_server: FaultyBedrock) -> Iterator[FaultyBedrock]:
+    """The loopback server that answers wrongly on purpose, with no answer queued and nothing received."""
+    faulty_server.server.answers.clear()
+    faulty_server.server.received.clear()
+    yield faulty_server
+    faulty_server.server.answers.clear()

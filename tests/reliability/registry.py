@@ -189,6 +189,54 @@ CONCURRENCY = add(
     )
 )
 
+RETRY_AFTER = add(
+    Scenario(
+        "retry-after-honoured",
+        FAULT,
+        "429 ThrottlingException / 503 ServiceUnavailableException with `Retry-After: 0.2` (policy maximum "
+        "5 s) or `Retry-After: 30` (policy maximum 0.04 s), then an answer",
+        "the backoff the transport asks for is exactly the `Retry-After` value, capped at the policy's "
+        "maximum delay; answer returned (2 requests)",
+        matrix(ADAPTER_KEYS, ("invoke", "ainvoke"), ("429", "503"), ("honoured", "capped")),
+    )
+)
+DEADLINE = add(
+    Scenario(
+        "deadline",
+        FAULT,
+        "Loopback server trickling the answer one byte every 100 ms (`timeout=5`, `deadline=0.5`): a "
+        "whole answer, a stream's first event, a stream after its first event",
+        "`BedrockTimeoutError` naming the deadline, with the text received so far as `partial_text`; "
+        "without `deadline` the same trickled answer is read whole",
+        (
+            *matrix(ADAPTER_KEYS, ("invoke", "ainvoke"), ("whole-call",)),
+            *matrix(ADAPTER_KEYS, STREAM_STYLES, ("first-event", "between-events")),
+            ("langchain-chat", "invoke", "no-deadline"),
+        ),
+    )
+)
+EVENT_LOOPS = add(
+    Scenario(
+        "event-loops-released",
+        FAULT,
+        "`asyncio.run(model.ainvoke(...))` 300 times on one instance",
+        "the live event loops (counted with `gc`) do not grow: the async client bound to each closed "
+        "loop is released with it",
+        ADAPTER_KEYS,
+        lost="0 loops kept",
+    )
+)
+LAZY_IMPORT_RACE = add(
+    Scenario(
+        "lazy-import-race",
+        FAULT,
+        "A sync call fails (429, `max_retries=0`) while another thread is still importing `aiohttp` "
+        "(a partially initialized module in `sys.modules`)",
+        "the typed `ThrottlingError`, never `AttributeError: partially initialized module`",
+        ("partially-initialized", "real-thread-import"),
+    )
+)
+
 # --- 2b. bad model output (custom engines) -------------------------------------------------------------
 
 TOOL_ADAPTER_STYLES = matrix(("langchain-chat", "llama-index"), STYLES)
@@ -245,6 +293,33 @@ EMPTY_ANSWER = add(
     )
 )
 
+CORRUPT_FRAME = add(
+    Scenario(
+        "corrupt-stream-frame",
+        BAD_OUTPUT,
+        "Loopback server: a stream whose 4th event-stream frame has a bad prelude CRC or message CRC",
+        "the chunks before it reach the caller, then `CorruptStreamError` (a `StreamIncompleteError`) whose "
+        "`partial_text` equals them; never botocore's raw `ChecksumMismatch`",
+        matrix(ADAPTER_KEYS, STREAM_STYLES, ("prelude", "message")),
+    )
+)
+MALFORMED_BODY = add(
+    Scenario(
+        "malformed-200-body",
+        BAD_OUTPUT,
+        "Loopback server answers 200 with a body that is not JSON, empty, a JSON array, nested 100,000 "
+        "deep, or without `choices` / `outputs` / `output`",
+        "`MalformedResponseError` naming what was missing and carrying the request id, on InvokeModel "
+        "(both body formats) and Converse; never `JSONDecodeError` / `AttributeError` / `RecursionError` "
+        "or an empty answer",
+        matrix(
+            ADAPTER_KEYS,
+            ("invoke", "ainvoke"),
+            ("not-json", "empty", "json-array", "too-deep", "no-answer-field"),
+        ),
+    )
+)
+
 # --- 3. security -----------------------------------------------------------------------------------
 
 SECRET_SURFACES = add(
@@ -272,7 +347,17 @@ SECRET_ERRORS = add(
         SECURITY,
         "Calls failing with auth errors, Bedrock errors, timeouts and configuration errors",
         "the secret and the session token are absent from the message, `repr` and formatted traceback",
-        ("auth", "bedrock-error", "timeout", "config", "in-stream"),
+        ("auth", "bedrock-error", "timeout", "config", "in-stream", "canonical-request"),
+    )
+)
+REQUEST_LOG = add(
+    Scenario(
+        "secret-not-in-request-log",
+        SECURITY,
+        "Calls with a session token to the emulator, then its request log (`bedrock.requests`) is read",
+        "`X-Amz-Security-Token` and `Authorization` are recorded as `***` and a hash fingerprint; the "
+        "access key id is kept",
+        ("invoke", "stream"),
     )
 )
 STRICT_AUTH = add(

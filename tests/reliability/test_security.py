@@ -24,6 +24,7 @@ from bedrock_mistral.errors import (
     ValidationError,
 )
 from bedrock_mistral.local import LocalBedrock
+from bedrock_mistral.local.app import redacted
 from bedrock_mistral.local.cli import add_serve_arguments
 from bedrock_mistral.local.validation import DEFAULT_MAX_BODY_BYTES
 from tests.reliability import registry
@@ -96,7 +97,7 @@ def test_credentials_not_in_repr_or_serialization(secure: LocalBedrock, adapter:
         assert BY_KEY[adapter].call(instance, "invoke", "hi").text
     assert secure.requests[-1].access_key == ACCESS_KEY
     headers = {k.lower(): v for k, v in secure.requests[-1].headers.items()}
-    assert headers["x-amz-security-token"] == TOKEN
+    assert headers["x-amz-security-token"] == redacted(TOKEN), "the token was sent (and redacted in the log)"
     for where, text in surfaces(adapter, instance).items():
         assert_clean(text, f"{adapter} {where}")
 
@@ -177,6 +178,23 @@ def _error(case: str, bedrock: LocalBedrock) -> BaseException:
             client.chat(ChatRequest((Message("user", "hi"),)))
         return info.value
     client = build("transport", bedrock, max_retries=0, read_timeout=0.3)
+    if case == "canonical-request":
+        # Some AWS front ends quote the canonical request (session token header included) and the
+        # Authorization header back in an InvalidSignatureException.
+        quoted = (
+            "The request signature we calculated does not match the signature you provided. The Canonical "
+            f"String for this request should have been\n'POST\n/model/{LARGE2}/invoke\n\n"
+            f"host:bedrock-runtime.us-east-1.amazonaws.com\nx-amz-date:20260101T000000Z\n"
+            f"x-amz-security-token:{TOKEN}\n\nhost;x-amz-date;x-amz-security-token\n'\n"
+            f"Authorization: AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/20260101/us-east-1/bedrock/aws4_request, "
+            "SignedHeaders=host;x-amz-date;x-amz-security-token, Signature=0123456789abcdef0123456789abcdef"
+        )
+        bedrock.faults.error(403, "InvalidSignatureException", quoted)
+        with pytest.raises(AuthenticationError) as info:
+            client.chat(ChatRequest((Message("user", "hi"),)))
+        assert "Canonical String" in str(info.value), "the rest of Bedrock's message is kept"
+        assert "0123456789abcdef0123456789abcdef" not in str(info.value), "the signature is redacted"
+        return info.value
     if case == "bedrock-error":
         bedrock.faults.error(400, "ValidationException", "bad request body")
         with pytest.raises(ValidationError) as info:
@@ -210,6 +228,22 @@ def test_credentials_not_in_exceptions(secure: LocalBedrock, case: str) -> None:
     formatted = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     for where, text in {"str": str(error), "repr": repr(error), "traceback": formatted}.items():
         assert_clean(text, f"{case} error {where}")
+
+
+@pytest.mark.parametrize("style", registry.REQUEST_LOG.params())
+def test_request_log_redacts_token_and_authorization(secure: LocalBedrock, style: str) -> None:
+    client = build("transport", secure)
+    request = ChatRequest((Message("user", "hi"),))
+    if style == "invoke":
+        assert client.chat(request).text
+    else:
+        assert "".join(d.text or "" for d in client.stream_chat(request))
+    recorded = secure.requests[-1]
+    assert recorded.access_key == ACCESS_KEY, "the emulator still authenticated the request"
+    headers = {k.lower(): v for k, v in recorded.headers.items()}
+    assert headers["x-amz-security-token"] == redacted(TOKEN)
+    assert headers["authorization"].startswith("***") and len(headers["authorization"]) == 11
+    assert_clean(repr(recorded), "the emulator's request log")
 
 
 # --- strict SigV4 -----------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ was sent, or that nothing was.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +22,9 @@ class Answer:
     chunked: bool = False
     truncate: bool = False
     """Close the connection mid-body (no terminating chunk)."""
+    trickle_after: int | None = None
+    """Send the body's bytes from this offset on one at a time, `trickle_s` apart (a slow server)."""
+    trickle_s: float = 0.1
 
 
 @dataclass
@@ -60,6 +64,9 @@ class ReplayServer:
                 for name, value in answer.headers:
                     if name.lower() not in ("content-length", "transfer-encoding", "date", "connection"):
                         self.send_header(name, value)
+                if answer.trickle_after is not None:
+                    self._trickle(answer)
+                    return
                 if answer.chunked:
                     self.send_header("Transfer-Encoding", "chunked")
                     self.end_headers()
@@ -78,7 +85,28 @@ class ReplayServer:
                     self.end_headers()
                     self.wfile.write(answer.body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+            def _trickle(self, answer: Answer) -> None:
+                """Chunked framing, the head of the body at once, then one byte per `trickle_s`."""
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                head, tail = answer.body[: answer.trickle_after], answer.body[answer.trickle_after :]
+                pieces = ([head] if head else []) + [tail[i : i + 1] for i in range(len(tail))]
+                self.close_connection = True
+                try:
+                    for index, piece in enumerate(pieces):
+                        if index or not head:
+                            time.sleep(answer.trickle_s)
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                        self.wfile.flush()
+                    self.wfile.write(b"0\r\n\r\n")
+                except OSError:  # the client gave up: that is the point of the test
+                    return
+
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                """A client that hangs up mid-answer (on purpose, in fault tests) is not an error."""
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
