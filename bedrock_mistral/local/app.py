@@ -69,20 +69,26 @@ class RecordedRequest:
     access_key: str | None = None
 
 
-SECRET_HEADERS = frozenset({"authorization", "x-amz-security-token"})
-"""Headers the request log keeps only as a fingerprint: a log (or a test's failure output) must not hold
-credentials, yet a test can still check which token was sent."""
+_SIGNATURE = re.compile(r"(Signature=)[0-9a-fA-F]+")
 
 
 def redacted(value: str) -> str:
-    """How the request log shows a secret header: `***` and 8 hex digits of its SHA-256."""
+    """How the request log shows a session token: `***` and 8 hex digits of its SHA-256, so a test can
+    still check which token was sent while a log (or a failure's output) holds no credential."""
     return "***" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
 
 
 def _loggable(headers: Any) -> dict[str, str]:
-    return {
-        name: redacted(value) if name.lower() in SECRET_HEADERS else value for name, value in dict(headers).items()
-    }
+    """The headers as recorded: the session token fingerprinted, the Authorization header's signature
+    replaced by `***` (its credential scope, which names the key id, region and service, is kept)."""
+    out = dict(headers)
+    for name, value in out.items():
+        lowered = name.lower()
+        if lowered == "x-amz-security-token":
+            out[name] = redacted(value)
+        elif lowered == "authorization":
+            out[name] = _SIGNATURE.sub(r"\1***", value)
+    return out
 
 
 MAX_RECORDED_REQUESTS = 10_000

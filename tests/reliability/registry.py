@@ -355,8 +355,8 @@ REQUEST_LOG = add(
         "secret-not-in-request-log",
         SECURITY,
         "Calls with a session token to the emulator, then its request log (`bedrock.requests`) is read",
-        "`X-Amz-Security-Token` and `Authorization` are recorded as `***` and a hash fingerprint; the "
-        "access key id is kept",
+        "`X-Amz-Security-Token` is recorded as `***` and a hash fingerprint, the `Authorization` "
+        "signature as `***` (its credential scope is kept)",
         ("invoke", "stream"),
     )
 )
