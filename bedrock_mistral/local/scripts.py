@@ -180,7 +180,7 @@ class _Fixed:
 
 
 class _Builder:
-    """`script.when(...)`: the matcher waiting for its reply."""
+    """`script.when(...)`: the matcher waiting for its reply (the script itself is one matching anything)."""
 
     def __init__(self, script: Script, matcher: Matcher) -> None:
         self._script = script
@@ -198,6 +198,8 @@ class _Builder:
         reasoning: str = "",
         times: int | None = 1,
     ) -> ScriptedReply:
+        """Add an answer for the requests this builder matches (`script.reply`: the next request, any model
+        and operation); used `times` times (None: every match)."""
         reply = make_reply(
             text,
             tool_calls=tool_calls,
@@ -210,10 +212,11 @@ class _Builder:
         return self._script.add(reply, self._matcher, times=times)
 
 
-class Script:
+class Script(_Builder):
     """The scripted replies of one emulator; thread-safe. `LocalBedrock.script` is one of these."""
 
     def __init__(self, *, strict: bool = False) -> None:
+        super().__init__(self, Matcher())
         self._lock = threading.Lock()
         self._replies: list[ScriptedReply] = []
         self._default_strict = strict
@@ -237,30 +240,6 @@ class Script:
             re.compile(matches)  # a bad pattern fails here, not inside a request
         op = operation_name(operation) if operation is not None else None
         return _Builder(self, Matcher(model, op, contains, matches, tool, tool_results))
-
-    def reply(
-        self,
-        text: str = "",
-        *,
-        tool_calls: Iterable[ToolCallLike] = (),
-        json: Any = None,
-        stop_reason: str | None = None,
-        input_tokens: int | None = None,
-        output_tokens: int | None = None,
-        reasoning: str = "",
-        times: int | None = 1,
-    ) -> ScriptedReply:
-        """Queue an answer for the next request (any model, any operation)."""
-        return self.when().reply(
-            text,
-            tool_calls=tool_calls,
-            json=json,
-            stop_reason=stop_reason,
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            reasoning=reasoning,
-            times=times,
-        )
 
     def add(self, reply: Reply, matcher: Matcher | None = None, *, times: int | None = 1) -> ScriptedReply:
         if times is not None and times < 1:

@@ -18,6 +18,7 @@ from bedrock_mistral.local import LocalBedrock
 LARGE_2 = "mistral.mistral-large-2407-v1:0"
 SEVEN_B = "mistral.mistral-7b-instruct-v0:2"
 PIXTRAL = "mistral.pixtral-large-2502-v1:0"
+MIXTRAL = "mistral.mixtral-8x7b-instruct-v0:1"
 
 LIGHTHOUSE = (
     "The Kervalen lighthouse stands on the north cape. It was built in 1881 and its lamp can be seen from "
@@ -114,7 +115,7 @@ def parcel_weight(parcel_id: str) -> str:
     return {"PX-3391": "4.2 kg"}.get(parcel_id, "unknown parcel")
 
 
-@pytest.mark.parametrize("model", [SEVEN_B, LARGE_2])
+@pytest.mark.parametrize("model", [SEVEN_B, MIXTRAL, LARGE_2])
 def test_react_agent(local_bedrock: LocalBedrock, model: str) -> None:
     from llama_index.core.agent.workflow import ReActAgent, ToolCallResult
 
@@ -168,6 +169,39 @@ def test_langgraph_agent_with_dependent_tools(local_bedrock: LocalBedrock) -> No
     assert turns[1][0]["args"]["address"] == "ines.moreau@example.org"
 
 
+def test_dependent_tools_with_other_names_and_wording(local_bedrock: LocalBedrock) -> None:
+    """The issue's own wording, with tools named differently: the email waits for the lookup's result."""
+    from langchain_core.messages import HumanMessage, ToolMessage
+    from langchain_core.tools import tool
+
+    from langchain_bedrock_mistral import ChatBedrockMistral
+
+    @tool
+    def customer_for_transaction(transaction_id: str) -> str:
+        """The customer record of a payment transaction."""
+        return "Customer: Omar Haddad, omar.haddad@example.net"
+
+    @tool
+    def email_customer(to: str, message: str) -> str:
+        """Email a customer."""
+        return "queued"
+
+    llm = ChatBedrockMistral(model=LARGE_2, max_retries=0, **local_bedrock.client_kwargs())
+    bound = llm.bind_tools([customer_for_transaction, email_customer])
+    question = HumanMessage("Look up the customer of T1002, then email them that their invoice is paid.")
+    first = bound.invoke([question])
+    assert [(c["name"], c["args"]) for c in first.tool_calls] == [
+        ("customer_for_transaction", {"transaction_id": "T1002"})
+    ]
+    result = ToolMessage(
+        customer_for_transaction.invoke(first.tool_calls[0]["args"]), tool_call_id=first.tool_calls[0]["id"]
+    )
+    second = bound.invoke([question, first, result])
+    assert [(c["name"], c["args"]) for c in second.tool_calls] == [
+        ("email_customer", {"to": "omar.haddad@example.net", "message": "their invoice is paid"})
+    ]
+
+
 def test_independent_requests_are_called_in_parallel(local_bedrock: LocalBedrock) -> None:
     from langchain_core.tools import tool
 
@@ -189,6 +223,23 @@ def test_independent_requests_are_called_in_parallel(local_bedrock: LocalBedrock
     )
     assert sorted(c["name"] for c in reply.tool_calls) == ["ferry_departures", "parking_spaces"]
     assert all(c["args"] == {"port": "Roscoff"} for c in reply.tool_calls)
+
+
+def test_a_selector_prompt_in_other_words(local_bedrock: LocalBedrock) -> None:
+    """Not LlamaIndex's template: numbered `1.` items, a labelled request, an object example with other keys."""
+    from langchain_bedrock_mistral import ChatBedrockMistral
+
+    llm = ChatBedrockMistral(model=LARGE_2, max_retries=0, **local_bedrock.client_kwargs())
+    prompt = (
+        "Pick the department that should handle this request.\n"
+        "1. Billing - invoices, refunds and payment problems\n"
+        "2. Shipping - parcels, delivery dates and tracking\n"
+        "3. Accounts - passwords, login and profile settings\n"
+        'Request: "My parcel tracking page shows no delivery date"\n'
+        'Answer in JSON like {"index": 2, "why": "..."}'
+    )
+    answer = json.loads(str(llm.invoke(prompt).content))
+    assert answer["index"] == 2 and "parcel tracking" in answer["why"]
 
 
 # --- structured output -------------------------------------------------------------------------------
@@ -249,6 +300,21 @@ def test_langchain_json_mode_with_keys_named_in_prose(local_bedrock: LocalBedroc
         "sku": "KX-204",
         "warehouse": 7,
         "shipment": {"carrier": "Norlys Freight", "weight": 12.5},
+    }
+
+
+def test_json_mode_nesting_in_other_words(local_bedrock: LocalBedrock) -> None:
+    from langchain_bedrock_mistral import ChatBedrockMistral
+
+    llm = ChatBedrockMistral(model=LARGE_2, max_retries=0, **local_bedrock.client_kwargs())
+    result = llm.with_structured_output(None, method="json_mode").invoke(
+        "Return JSON with the title, the year and a director object with the name and the nationality. "
+        "The film Le Samourai came out in 1967, directed by Jean-Pierre Melville, who was French."
+    )
+    assert result == {
+        "title": "Le Samourai",
+        "year": 1967,
+        "director": {"name": "Jean-Pierre Melville", "nationality": "French"},
     }
 
 

@@ -18,7 +18,7 @@ from bedrock_mistral.local.engines.words import keywords
 
 _ITEM = re.compile(r"^[ \t]*(?:\((?P<a>\d+)\)|(?P<b>\d+)[.)])[ \t]+(?P<text>\S.*)$", re.M)
 _EXAMPLE_KEY = re.compile(r"[\"']?(?P<key>[A-Za-z_]\w*)[\"']?\s*:\s*(?P<value>-?\d+|\"[^\"\n]*\"|'[^'\n]*')")
-_QUESTION = re.compile(r"question\b[^:\n]*:\s*(?:'(?P<s>[^\n]*)'|\"(?P<d>[^\n]*)\"|(?P<bare>[^\n]+))", re.I)
+_QUESTION = re.compile(r"\b(?:question|query|request|input|task)\b[^:\n]{0,40}:\s*(?:'(?P<s>[^\n]*)'|\"(?P<d>[^\n]*)\"|(?P<bare>[^\n]+))", re.I)
 _SEVERAL = re.compile(r"\bchoices\b(?!\s+are\b)|\bno more than\s+(?P<max>\d+)|\bselect (?:all|several|multiple)\b", re.I)
 _CLAUSE = re.compile(r"\s*(?:[,;?]|\band\b|\balso\b)\s*", re.I)
 

@@ -91,11 +91,21 @@ def steps(text: str) -> list[str]:
     return [part.strip() for part in _THEN.split(text) if part and part.strip()]
 
 
-def step_calls(conversation: Conversation, step: str, results: str = "") -> list[ToolCall]:
+def step_tools(conversation: Conversation, parts: list[str], index: int) -> list[ToolSpec]:
+    """The tools one step asks for that no other step asks for more (a tie goes to the later step: in "look
+    up the customer, then email them", `email_customer` belongs to the email)."""
+    def home(tool: ToolSpec) -> int:
+        scores = [score(tool, part, message_keywords(part)) for part in parts]
+        return max(range(len(parts)), key=lambda i: (scores[i], i))
+
+    return [t for t in wanted_tools(conversation, parts[index]) if home(t) == index]
+
+
+def step_calls(conversation: Conversation, tools: list[ToolSpec], step: str, results: str = "") -> list[ToolCall]:
     """Calls for one step, arguments from its words and the results so far (a message-like argument takes
     what the step says: "email them that the refund is done" -> "the refund is done")."""
     calls = []
-    for tool in wanted_tools(conversation, step):
+    for tool in tools:
         schema = tool.parameters or {}
         properties = schema.get("properties") or {}
         saying = _SAYING.search(step)
@@ -118,10 +128,10 @@ def next_step_calls(conversation: Conversation) -> list[ToolCall]:
         return []
     called = {c.name for t in conversation.turns for c in t.tool_calls}
     results = "\n".join(r.content for t in conversation.turns for r in t.tool_results if not r.is_error)
-    for step in parts:
-        wanted = wanted_tools(conversation, step)
+    for index, step in enumerate(parts):
+        wanted = step_tools(conversation, parts, index)
         if wanted and not any(t.name in called for t in wanted):
-            return step_calls(conversation, step, results)
+            return step_calls(conversation, wanted, step, results)
     return []
 
 
@@ -131,7 +141,7 @@ def tool_calls(conversation: Conversation, text: str) -> list[ToolCall]:
     made = {(c.name, c.arguments_json()) for t in conversation.turns for c in t.tool_calls}
     calls: list[ToolCall] = []
     parts = steps(text)
-    first = step_calls(conversation, parts[0]) if len(parts) > 1 else []
+    first = step_calls(conversation, step_tools(conversation, parts, 0), parts[0]) if len(parts) > 1 else []
     if first:
         calls = first
     else:
