@@ -222,6 +222,18 @@ def test_under_the_minimum_runs_on_demand_or_refuses_when_batch_only(bedrock, bu
     assert len(invokes) == 2 * len(requests)
 
 
+def test_under_the_minimum_without_aiobotocore_runs_on_threads(bedrock, bucket, monkeypatch):
+    from bedrock_mistral.batch import ondemand
+
+    monkeypatch.setattr(ondemand, "has_async_io", lambda: False)
+    client = make_client(bedrock, MISTRAL_7B)
+    bedrock.faults.error(424, "ModelErrorException", "boom", count=1)
+    results = list(submit(bedrock, bucket, client, [CompletionRequest(p) for p in prompts(6)]).results())
+    assert [r.index for r in results] == list(range(6))
+    assert sum(1 for r in results if r.ok) == 5
+    assert next(r.error for r in results if not r.ok).code == "ModelErrorException"
+
+
 def test_an_on_demand_failure_is_a_row_too(bedrock, bucket):
     client = make_client(bedrock, MISTRAL_7B)
     bedrock.faults.error(424, "ModelErrorException", "boom", count=1)
