@@ -24,6 +24,10 @@ _AUTH_HEADER = re.compile(
     r"\s*Signature=(?P<signature>[0-9a-f]{64})\s*$"
 )
 INVALID_TOKEN = "The security token included in the request is invalid."
+SERVICE = "bedrock"
+"""The signing name of both Bedrock endpoints (runtime and control plane)."""
+WRONG_REGION = "Credential should be scoped to a valid region. "
+WRONG_SERVICE = f"Credential should be scoped to correct service: '{SERVICE}'. "
 BAD_SIGNATURE = (
     "The request signature we calculated does not match the signature you provided. Check your AWS Secret "
     "Access Key and signing method. Consult the service documentation for details."
@@ -45,6 +49,9 @@ class SignedRequest:
 class Authorization:
     access_key: str
     date: str
+    """X-Amz-Date."""
+    scope_date: str
+    """The credential scope's YYYYMMDD."""
     region: str
     service: str
     signed_headers: tuple[str, ...]
@@ -84,7 +91,7 @@ def parse_authorization(headers: Mapping[str, str]) -> Authorization | None:
             "InvalidSignatureException",
             "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
         )
-    return Authorization(parts[0], amz_date, parts[2], parts[3], signed, match.group("signature"))
+    return Authorization(parts[0], amz_date, parts[1], parts[2], parts[3], signed, match.group("signature"))
 
 
 def _check_clock(amz_date: str, now: dt.datetime) -> None:
@@ -109,8 +116,28 @@ def _check_clock(amz_date: str, now: dt.datetime) -> None:
         )
 
 
+def scope_errors(auth: Authorization, region: str) -> str:
+    """AWS's sentences for a credential scope that is not this endpoint's region, service and request date
+    (each one ends with ". ", and AWS joins them when several apply); empty when the scope is right."""
+    errors = []
+    if auth.region != region:
+        errors.append(WRONG_REGION)
+    if auth.service != SERVICE:
+        errors.append(WRONG_SERVICE)
+    if auth.scope_date != auth.date[:8]:
+        errors.append(
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
+            f"'{auth.scope_date}' != '{auth.date[:8]}', from '{auth.date}'. "
+        )
+    return "".join(errors)
+
+
 def expected_signature(request: SignedRequest, auth: Authorization, secret_key: str) -> str:
-    """The signature botocore computes for this request with `secret_key`."""
+    """The signature botocore computes for this request with `secret_key`, over the body as received.
+
+    The payload hash is always the body's own SHA-256, as Bedrock computes it: `x-amz-content-sha256`
+    (including `UNSIGNED-PAYLOAD`) is only a signed header, so a body swapped after signing never verifies.
+    """
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
@@ -122,18 +149,22 @@ def expected_signature(request: SignedRequest, auth: Authorization, secret_key: 
     )
     aws_request.context["timestamp"] = auth.date
     signer = SigV4Auth(Credentials(auth.access_key, secret_key), auth.service, auth.region)
-    canonical = signer.canonical_request(aws_request)
+    lines = signer.canonical_request(aws_request).split("\n")
+    lines[-1] = hashlib.sha256(request.body).hexdigest()  # the payload line, whatever the header claims
+    canonical = "\n".join(lines)
     return str(signer.signature(signer.string_to_sign(aws_request, canonical), aws_request))
 
 
 class Authenticator:
     """Checks one request according to the mode; raises ServiceError with Bedrock's code and message."""
 
-    def __init__(self, mode: AuthMode, credentials: Mapping[str, str]) -> None:
+    def __init__(self, mode: AuthMode, credentials: Mapping[str, str], region: str = "us-east-1") -> None:
         if mode not in AUTH_MODES:
             raise ValueError(f"auth must be one of {', '.join(AUTH_MODES)}, got {mode!r}")
         self.mode = mode
         self.credentials = dict(credentials)
+        self.region = region
+        """`strict` accepts only credentials scoped to this region."""
 
     def check(self, request: SignedRequest, now: dt.datetime | None = None) -> str | None:
         """Returns the caller's access key id (None for `none` mode or bearer tokens)."""
@@ -150,6 +181,9 @@ class Authenticator:
         if secret is None:
             raise _fail("UnrecognizedClientException", INVALID_TOKEN)
         _check_clock(auth.date, now or dt.datetime.now(dt.timezone.utc))
+        wrong_scope = scope_errors(auth, self.region)
+        if wrong_scope:
+            raise _fail("InvalidSignatureException", wrong_scope)
         claimed = request.headers.get("x-amz-content-sha256")
         if claimed not in (None, "UNSIGNED-PAYLOAD") and claimed != hashlib.sha256(request.body).hexdigest():
             raise _fail(

@@ -13,6 +13,7 @@ from bedrock_mistral.local.auth import AUTH_MODES
 from bedrock_mistral.local.emulator import LocalBedrock
 from bedrock_mistral.local.faults import STREAM_EXCEPTIONS
 from bedrock_mistral.local.quotas import Quota
+from bedrock_mistral.local.server import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_CONNECTIONS
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -44,6 +45,19 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
         default=60.0,
         metavar="S",
         help="bucket size in seconds of refill (default 60: a minute's quota at once)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=DEFAULT_MAX_CONNECTIONS,
+        help=f"connections served at once; more get a 503 (default {DEFAULT_MAX_CONNECTIONS})",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=DEFAULT_IDLE_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"close connections silent this long (default {DEFAULT_IDLE_TIMEOUT_S:g})",
     )
     faults = parser.add_argument_group("faults")
     faults.add_argument(
@@ -78,6 +92,8 @@ def build(args: argparse.Namespace) -> LocalBedrock:
         upstream_model=args.upstream_model,
         batch=args.s3,
         s3_endpoint_url=args.s3_endpoint_url,
+        max_connections=args.max_connections,
+        idle_timeout_s=args.idle_timeout,
         **options,
     )
     if args.rpm is not None or args.tpm is not None:
@@ -102,10 +118,13 @@ def banner(bedrock: LocalBedrock) -> str:
         if bedrock.s3_endpoint_url
         else []
     )
+    network = bedrock.network_url
+    elsewhere = [f"From other machines: {network}"] if network else []
     return "\n".join(
         [
             f"Local Bedrock Runtime listening on {bedrock.endpoint_url} (auth={bedrock.auth}, "
             f"engine={getattr(bedrock.engine, 'name', '?')})",
+            *elsewhere,
             "Point clients at it with:",
             f"  export AWS_ENDPOINT_URL_BEDROCK_RUNTIME={bedrock.endpoint_url}",
             f"  export AWS_ENDPOINT_URL_BEDROCK={bedrock.endpoint_url}",
@@ -125,6 +144,16 @@ def _describe(quota: Quota) -> str:
         f"{quota.tokens_per_minute:g} tokens" if quota.tokens_per_minute else "",
     ]
     return f"{' and '.join(x for x in limits if x)} per minute for {quota.model or 'each model'}"
+def exposure_warning(bedrock: LocalBedrock) -> str | None:
+    """A warning when the emulator is reachable from other machines without checking signatures."""
+    if not bedrock.listens_beyond_loopback or bedrock.auth == "strict":
+        return None
+    checks = "any well-formed signature" if bedrock.auth == "signed" else "requests without any signature"
+    return (
+        f"warning: listening on {bedrock.host}, reachable beyond this machine, and auth={bedrock.auth} "
+        f"accepts {checks}: anyone on the network can use this emulator. Start it with --auth strict to "
+        f"require its credentials (or keep the default --host 127.0.0.1)."
+    )
 
 
 def run_serve(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
@@ -138,6 +167,9 @@ def run_serve(args: argparse.Namespace, stop: threading.Event | None = None) -> 
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    warning = exposure_warning(bedrock)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     print(banner(bedrock), flush=True)
     try:
         while not stop.wait(0.5):

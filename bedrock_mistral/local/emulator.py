@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
+from bedrock_mistral.local import addresses
 from bedrock_mistral.local.app import BedrockApp, RecordedRequest, error_response
 from bedrock_mistral.local.auth import Authenticator, AuthMode
 from bedrock_mistral.local.control import ControlPlane
@@ -94,7 +95,7 @@ class LocalBedrock:
         """Guardrails requests can name: `guardrails.add(blocked_input_words=[...], pii_entities=[...])`."""
         self._app = BedrockApp(
             self.engine,
-            Authenticator(auth, keys),
+            Authenticator(auth, keys, region_name),
             self.faults,
             max_body_bytes=max_body_bytes,
             script=self.script,
@@ -165,7 +166,20 @@ class LocalBedrock:
             raise RuntimeError(
                 "LocalBedrock is not started: use `with LocalBedrock() as bedrock:` or .start()"
             )
-        return f"http://{self.host}:{self.port}"
+        return addresses.url(addresses.connect_host(self._server.host), self.port)
+
+    @property
+    def listens_beyond_loopback(self) -> bool:
+        """Whether other machines can reach the emulator (bound to a wildcard or a network address)."""
+        return self._server is not None and addresses.beyond_loopback(self._server.host)
+
+    @property
+    def network_url(self) -> str | None:
+        """The URL other machines use, when the emulator listens beyond loopback (None otherwise)."""
+        if self._server is None or not self.listens_beyond_loopback:
+            return None
+        host = addresses.network_host(self._server.host)
+        return addresses.url(host, self.port) if host else None
 
     def client_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for `boto3.client("bedrock-runtime", **kwargs)` (and langchain/llama-index clients)."""

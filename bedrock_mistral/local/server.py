@@ -265,6 +265,7 @@ class _Connection(asyncio.Protocol):
         self.in_head = True
         self.mid_request = False
         self.head_bytes = 0
+        self.head_size = 0
         self.url = b""
         self.raw_headers: list[tuple[bytes, bytes]] = []
         self.headers: dict[str, str] = {}
@@ -328,7 +329,10 @@ class _Connection(asyncio.Protocol):
 
     def eof_received(self) -> bool | None:
         self.eof = True  # the client is done sending: close once what it sent is answered
-        self._answer_queued()
+        if self.stopped and not self.queue:
+            self._close()  # refused and lingering: nothing more to read
+        else:
+            self._answer_queued()
         return True
 
     # --- parser callbacks -------------------------------------------------------------------------------
@@ -336,17 +340,26 @@ class _Connection(asyncio.Protocol):
     def on_message_begin(self) -> None:
         self.mid_request = True
         self.url = b""
+        self.head_size = 0
         self.raw_headers = []
         self.body = []
         self.body_size = 0
 
     def on_url(self, url: bytes) -> None:
         self.url += url
+        self._count_head(len(url))
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.raw_headers.append((name, value))
         if len(self.raw_headers) > MAX_HEADERS:
             self._stop(refusal(431, f"The request has more than {MAX_HEADERS} header fields."))
+        self._count_head(len(name) + len(value) + 4)
+
+    def _count_head(self, size: int) -> None:
+        """The head's size as parsed (the bytes counted in `data_received` bound a head still arriving)."""
+        self.head_size += size
+        if self.head_size > MAX_HEAD_BYTES:
+            self._stop(refusal(431, f"The request head is over {MAX_HEAD_BYTES} bytes."))
 
     def on_headers_complete(self) -> None:
         self.in_head = False
@@ -405,8 +418,7 @@ class _Connection(asyncio.Protocol):
         while self.queue and not self.busy and not self.closed:
             item = self.queue.popleft()
             if isinstance(item, HttpResponse):
-                self._write(server.head(item, False, len(item.body)) + item.body)
-                self._close()
+                self._refuse_and_linger(item)
                 return
             request, keep_alive = item
             if server.blocking(request):
@@ -499,7 +511,7 @@ class _Connection(asyncio.Protocol):
     # --- limits -----------------------------------------------------------------------------------------
 
     def _refuse(self) -> None:
-        """Past the connection bound: a 503 at once, then a short linger so the client can read it."""
+        """Past the connection bound: a 503 at once (Bedrock's ServiceUnavailableException)."""
         self.refused = True
         error = ServiceError(
             "ServiceUnavailableException",
@@ -507,12 +519,23 @@ class _Connection(asyncio.Protocol):
             f"idle connections or start it with a higher max_connections.",
             503,
         )
-        response = self.server.error_handler(error)
-        assert self.transport is not None
+        self._refuse_and_linger(self.server.error_handler(error))
+
+    def _refuse_and_linger(self, response: HttpResponse) -> None:
+        """A final answer, then a lingering close: the rest of what the client sends is read and dropped
+        for a moment, so closing with unread input (a TCP reset) cannot destroy the answer before the
+        client reads it."""
+        self.stopped = True
+        if self.transport is None or self.closed:
+            return
         self.transport.write(self.server.head(response, False, len(response.body)) + response.body)
-        if self.transport.can_write_eof():
-            self.transport.write_eof()
-        self.timer = self.loop.call_later(REFUSAL_LINGER_S, self.abort)
+        if not self.transport.can_write_eof() or self.eof:
+            self._close()
+            return
+        self.transport.write_eof()
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = self.loop.call_later(REFUSAL_LINGER_S, self._close)
 
     def _check_idle(self) -> None:
         """Closes a connection that has sent nothing for the idle timeout (408 when halfway through a request)."""

@@ -390,6 +390,90 @@ LOOPBACK = add(
     )
 )
 
+MALFORMED_HTTP = add(
+    Scenario(
+        "emulator-malformed-http",
+        SECURITY,
+        "Emulator sent malformed HTTP over a raw socket: a bad chunk size, `Content-Length` `abc` / `1e9` / "
+        "`-1` / two conflicting values, `HEAD`, an `HTTP/2.0` request line, a header line and a header "
+        "count over the limits, bytes that are not HTTP",
+        "400 (405 for HEAD, with no body; 505 for HTTP/2.0; 431 for the limits), then the next boto3 "
+        "client is served; no unhandled exception in any server thread",
+        (
+            "bad-chunk-size",
+            "content-length-abc",
+            "content-length-1e9",
+            "content-length-negative",
+            "content-length-conflicting",
+            "head",
+            "http-2.0",
+            "header-line-too-long",
+            "too-many-headers",
+            "not-http",
+        ),
+    )
+)
+BODY_LIMIT = add(
+    Scenario(
+        "emulator-body-limit-while-reading",
+        SECURITY,
+        "Bodies over the emulator's limit: a declared 1 TiB `Content-Length`, a chunk declared as 1 TiB, a "
+        "100 MiB chunk",
+        "Bedrock's ValidationException as soon as the limit is passed, before the rest is sent or buffered",
+        ("content-length-1tib", "chunk-1tib", "chunk-100mib"),
+    )
+)
+DEEP_JSON = add(
+    Scenario(
+        "emulator-deep-json",
+        SECURITY,
+        "A JSON body nested 100,000 deep, signed (default auth) and unsigned (`auth=\"strict\"`)",
+        "400 ValidationException when signed; the authentication error when unsigned (authentication runs "
+        "before the body is parsed); never a 500",
+        ("signed", "strict-unsigned"),
+    )
+)
+IDLE_CONNECTIONS = add(
+    Scenario(
+        "emulator-idle-connections",
+        SECURITY,
+        "500 idle connections held open; connections silent past the idle timeout; connections past "
+        "`max_connections`",
+        "boto3 still gets answers with 500 idle connections open and the server's thread count stays "
+        "bounded; silent connections are closed (408 when a request was half sent); past the bound, a 503 "
+        "ServiceUnavailableException, and service again once connections close",
+        ("500-idle", "idle-timeout", "half-sent-request", "connection-bound"),
+    )
+)
+STRICT_SCOPE = add(
+    Scenario(
+        "strict-auth-scope",
+        SECURITY,
+        'Emulator with `auth="strict"`: correctly signed requests scoped to another region (`us-west-2`, '
+        "`mars-1`), another service (`s3`) or another date, and bodies swapped after signing",
+        "403 InvalidSignatureException with AWS's message for each wrong scope; a body swapped under "
+        "`UNSIGNED-PAYLOAD` or under a wrong `x-amz-content-sha256` is refused",
+        (
+            "region-us-west-2",
+            "region-mars-1",
+            "service-s3",
+            "scope-date",
+            "unsigned-payload-swapped",
+            "content-sha256-wrong",
+        ),
+    )
+)
+SERVE_EXPOSURE = add(
+    Scenario(
+        "serve-host",
+        SECURITY,
+        "`bedrock-mistral serve --host` with `0.0.0.0`, `::` (IPv6), `0.0.0.0 --auth strict` and the default",
+        "beyond loopback without `--auth strict`: a warning on stderr suggesting it; the printed endpoint is "
+        "one a client reaches (never `0.0.0.0`), and boto3 gets answers through it, over IPv6 too",
+        ("all-interfaces", "ipv6-all-interfaces", "all-interfaces-strict", "default-loopback"),
+    )
+)
+
 # --- 2. bad input ----------------------------------------------------------------------------------------
 
 BAD_PARAMS = add(
