@@ -174,9 +174,12 @@ def server_threads(bedrock: LocalBedrock) -> list[str]:
                   or f"local-bedrock-app:{bedrock.port}" in t.name)
 
 
-def closed_by_server(conns: list[socket.socket]) -> list[socket.socket]:
+def closed_by_server(conns: list[socket.socket]) -> list[tuple[int, int]]:
     """The connections with something to read: an idle connection the server closed (EOF) or answered."""
-    return [conn for conn in conns if select.select([conn], [], [], 0)[0]]
+    poller = select.poll()  # not select(): descriptors past 1024 are common with 1,000 sockets open
+    for conn in conns:
+        poller.register(conn, select.POLLIN)
+    return [event for event in poller.poll(0)]
 
 
 def read_until_closed(conn: socket.socket) -> bytes:
