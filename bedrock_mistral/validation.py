@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bedrock_mistral.catalog import (
@@ -20,7 +20,12 @@ from bedrock_mistral.catalog import (
     ModelSpec,
     Range,
 )
-from bedrock_mistral.errors import InvalidRequestError, ParameterError, UnsupportedFeatureError
+from bedrock_mistral.errors import (
+    ConfigurationError,
+    InvalidRequestError,
+    ParameterError,
+    UnsupportedFeatureError,
+)
 from bedrock_mistral.types import (
     AudioPart,
     ChatRequest,
@@ -28,6 +33,7 @@ from bedrock_mistral.types import (
     ImagePart,
     InferenceParams,
     Message,
+    TextPart,
     ToolSpec,
 )
 
@@ -35,6 +41,102 @@ TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 IMAGE_FORMATS = ("png", "jpeg", "gif", "webp")
 VALID_TOOL_CHOICES = ("auto", "any", "none")
 JSON_SCHEMA_TYPES = {"object", "array", "string", "number", "integer", "boolean", "null"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+# --- construction options, as the caller gave them -------------------------------------------------------
+
+_INTEGER_PARAMS = ("max_tokens", "top_k")
+_NUMBER_PARAMS = ("temperature", "top_p")
+_SECONDS = ("timeout", "connect_timeout", "read_timeout", "deadline")
+
+
+def check_option_types(model_id: str, options: Mapping[str, Any]) -> None:
+    """The types of construction options exactly as given, before any framework coerces them (`"0.5"` ->
+    0.5, `True` -> 1): both adapters call this first, so both refuse the same values the same way.
+    Ranges are the model's and are checked when the transport client is built."""
+    for name in _INTEGER_PARAMS:
+        value = options.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ParameterError(name, value, model_id, "an integer (not a bool or a string) or None")
+    for name in _NUMBER_PARAMS:
+        value = options.get(name)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+        ):
+            raise ParameterError(name, value, model_id, "a finite number (not a bool or a string) or None")
+    for name in _SECONDS:
+        if name in options:
+            check_seconds(name, options[name])
+    if "max_retries" in options:
+        check_retries(options["max_retries"])
+    if "stop" in options:
+        stop_sequences(options["stop"], model_id)
+    if "client" in options:
+        check_client(options["client"])
+    for name in ("config", "botocore_config"):
+        if name in options:
+            check_botocore_config(name, options[name])
+
+
+def check_seconds(name: str, value: Any) -> None:
+    """A timeout or deadline: None, or a finite number of seconds > 0 (inf and nan never expire)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ConfigurationError(
+            f"{name} must be a finite number of seconds > 0 (not a bool or a string) or None, got {value!r}"
+        )
+
+
+def check_retries(value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigurationError(f"max_retries must be an integer >= 0 (not a bool or a string), got {value!r}")
+
+
+def check_client(client: Any) -> None:
+    """`client` must be a boto3 `bedrock-runtime` client: anything else fails later with AttributeError."""
+    if client is None:
+        return
+    service = getattr(getattr(getattr(client, "meta", None), "service_model", None), "service_name", None)
+    if service != "bedrock-runtime":
+        raise ConfigurationError(
+            f"client must be a boto3 bedrock-runtime client (boto3.client('bedrock-runtime')), got "
+            f"{type(client).__name__}" + (f" for service {service!r}" if isinstance(service, str) else "")
+        )
+
+
+def check_botocore_config(name: str, config: Any) -> None:
+    if config is None:
+        return
+    from botocore.config import Config
+
+    if not isinstance(config, Config):
+        raise ConfigurationError(
+            f"{name} must be a botocore.config.Config (or None), got {type(config).__name__}"
+        )
+
+
+def stop_sequences(stop: Any, model_id: str) -> tuple[str, ...]:
+    """`stop` as given by a caller: None, one string (one sequence, never its characters) or a list of
+    strings. Anything else is refused, naming what is allowed."""
+    if stop is None:
+        return ()
+    if isinstance(stop, str):
+        return (stop,)
+    if isinstance(stop, (list, tuple)) and all(isinstance(item, str) for item in stop):
+        return tuple(stop)
+    raise ParameterError("stop", stop, model_id, "a string (one stop sequence) or a list of strings")
+
+
+def check_text(where: str, text: str) -> None:
+    """Text must be valid Unicode: a lone surrogate (from a bad decode) cannot be encoded as UTF-8."""
+    if not text.isascii():
+        found = _SURROGATE.search(text)
+        if found is not None:
+            raise InvalidRequestError(
+                f"{where} holds a lone surrogate {found.group()!r} at index {found.start()}: text must be valid "
+                "Unicode (decode bytes with errors='replace' or fix the source)"
+            )
 
 
 def _number(name: str, value: Any, spec: ModelSpec, allowed: Range) -> None:
@@ -178,7 +280,17 @@ def validate_messages(spec: ModelSpec, api: Api, messages: Sequence[Message]) ->
             raise InvalidRequestError(
                 f"messages[{index}] answers tool call {message.tool_call_id!r}, which no assistant message made"
             )
-        for part in message.parts:
+        parts = message.parts
+        if message.role == "user" and not any(
+            not isinstance(part, TextPart) or part.text.strip() for part in parts
+        ):
+            raise InvalidRequestError(
+                f"messages[{index}] is a user message with empty content: Bedrock rejects blank text; "
+                "send text, an image, a document or audio"
+            )
+        for part in parts:
+            if isinstance(part, TextPart):
+                check_text(f"messages[{index}]", part.text)
             if isinstance(part, ImagePart):
                 if not spec.vision:
                     raise UnsupportedFeatureError(

@@ -17,6 +17,7 @@ from bedrock_mistral import BedrockClient, GuardrailConfig, InferenceParams, Mod
 from bedrock_mistral.errors import BedrockMistralError, ConfigurationError
 from bedrock_mistral.transport.region import region_from_env
 from bedrock_mistral.types import ChatResponse
+from bedrock_mistral.validation import check_option_types, stop_sequences
 
 if TYPE_CHECKING:
     from bedrock_mistral.batch import BatchJob
@@ -104,6 +105,23 @@ class BedrockMistralBase(BaseModel):
     def lc_secrets(self) -> dict[str, str]:
         """Credentials serialize as references to their environment variables, never as values."""
         return dict(_SECRETS)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_types(cls, data: Any) -> Any:
+        """Types are checked as given, before pydantic would coerce them (`max_tokens=True` -> 1,
+        `temperature="0.5"` -> 0.5): the same rule, and the same errors, as the LlamaIndex adapter's."""
+        if not isinstance(data, dict):
+            return data
+        options = dict(data)
+        if "stop_sequences" in options and "stop" not in options:
+            options["stop"] = options.pop("stop_sequences")
+        model = options.get("model", options.get("model_id"))
+        check_option_types(str(model), options)
+        stop_key = "stop" if "stop" in data else "stop_sequences"
+        if isinstance(data.get(stop_key), str):
+            data = {**data, stop_key: [data[stop_key]]}  # one stop sequence, not its characters
+        return data
 
     @model_validator(mode="after")
     def _build_client(self) -> Self:
@@ -193,7 +211,7 @@ class BedrockMistralBase(BaseModel):
             temperature=values["temperature"] if values["temperature"] is not None else base.temperature,
             top_p=values["top_p"] if values["top_p"] is not None else base.top_p,
             top_k=values["top_k"] if values["top_k"] is not None else base.top_k,
-            stop=tuple(stop) if stop is not None else base.stop,
+            stop=stop_sequences(stop, self.model) if stop is not None else base.stop,
         )
 
     def _batch_job(
@@ -239,8 +257,10 @@ class BedrockMistralBase(BaseModel):
         if max_tokens is not None:
             params["ls_max_tokens"] = max_tokens
         ls_stop = stop if stop is not None else self.stop
-        if ls_stop:
-            params["ls_stop"] = list(ls_stop)
+        if isinstance(ls_stop, str):
+            params["ls_stop"] = [ls_stop]
+        elif isinstance(ls_stop, (list, tuple)) and ls_stop:
+            params["ls_stop"] = list(ls_stop)  # anything else is refused by the call itself
         return params
 
     @property

@@ -33,13 +33,21 @@ _CHOICE_WORDS = {"auto": "auto", "any": "any", "none": "none", "required": "any"
 def format_tools(tools: Sequence[ToolLike]) -> list[dict[str, Any]]:
     """Any LangChain tool form (function, @tool, pydantic, TypedDict, JSON schema, OpenAI, Anthropic or
     Converse dict) in OpenAI form, which is what gets bound (and traced)."""
+    if isinstance(tools, (str, Mapping)) or not isinstance(tools, Sequence):
+        raise InvalidRequestError(f"tools must be a list of tools, got {type(tools).__name__}")
+    for index, tool in enumerate(tools):
+        if not isinstance(tool, (Mapping, type, BaseTool)) and not callable(tool):
+            raise InvalidRequestError(
+                f"tools[{index}]={tool!r} ({type(tool).__name__}) is not a tool: pass a function, a @tool, a "
+                "pydantic model, a TypedDict or a JSON-schema / OpenAI tool dict"
+            )
     return [convert_to_openai_tool(t) for t in tools]
 
 
 def tool_specs(tools: Sequence[Mapping[str, Any]]) -> tuple[ToolSpec, ...]:
-    """Bound OpenAI-form tools as the transport's ToolSpecs."""
+    """Bound OpenAI-form tools as the transport's ToolSpecs (per-call `tools=` arrive here unformatted)."""
     specs = []
-    for tool in tools:
+    for tool in format_tools(tools) if any(not isinstance(t, Mapping) for t in tools) else tools:
         function = tool.get("function", tool)
         parameters = function.get("parameters") or {"type": "object", "properties": {}}
         specs.append(

@@ -40,6 +40,7 @@ from bedrock_mistral.types import (
     ToolSpec,
 )
 from bedrock_mistral.types import ChatResponse as NeutralResponse
+from bedrock_mistral.validation import check_option_types
 from llama_index_bedrock_mistral import messages as convert
 from llama_index_bedrock_mistral import settings
 from llama_index_bedrock_mistral import tools as tooling
@@ -156,7 +157,22 @@ class BedrockMistral(FunctionCallingLLM):
             raise ConfigurationError(
                 "model (or model_id) is required, e.g. 'mistral.mistral-large-2407-v1:0'"
             )
-        stop_list = list(settings.stop_tuple(stop)) or None
+        check_option_types(
+            str(model),
+            {
+                "max_tokens": max_tokens,
+                "temperature": temperature,
+                "top_p": top_p,
+                "top_k": top_k,
+                "stop": stop,
+                "timeout": timeout,
+                "deadline": deadline,
+                "max_retries": max_retries,
+                "client": client,
+                "botocore_config": botocore_config,
+            },
+        )
+        stop_list = list(settings.stop_tuple(stop, str(model))) or None
         transport = settings.build_client(
             model=model,
             api=api,

@@ -33,7 +33,7 @@ from llama_index.core.base.llms.types import ChatResponse as LIChatResponse
 from llama_index.core.bridge.pydantic import BaseModel
 
 from bedrock_mistral.codecs.common import parse_arguments
-from bedrock_mistral.errors import UnsupportedFeatureError
+from bedrock_mistral.errors import InvalidRequestError, UnsupportedFeatureError
 from bedrock_mistral.prompt import render_prompt
 from bedrock_mistral.types import (
     AudioPart,
@@ -195,6 +195,11 @@ def to_neutral(message: ChatMessage) -> Message:
     if role is None:
         raise UnsupportedFeatureError(f"message role {message.role!r} has no Bedrock equivalent")
     kwargs = message.additional_kwargs
+    if role == "user" and not message.blocks:
+        raise InvalidRequestError(
+            "a user ChatMessage has no content (LlamaIndex keeps no block for content=None or bytes): "
+            "pass the text as a str, or content blocks (TextBlock, ImageBlock, DocumentBlock, AudioBlock)"
+        )
     content = _content(_parts(message.blocks, assistant=role == "assistant"))
     if role == "tool":
         return Message(

@@ -14,6 +14,7 @@ from bedrock_mistral.catalog import Api
 from bedrock_mistral.errors import ConfigurationError
 from bedrock_mistral.transport import BedrockClient
 from bedrock_mistral.types import GuardrailConfig, InferenceParams
+from bedrock_mistral.validation import stop_sequences
 
 PARAM_NAMES = ("max_tokens", "temperature", "top_p", "top_k", "stop")
 """Per-call keyword arguments that override the configured sampling parameters."""
@@ -27,13 +28,9 @@ def secret_value(value: Any) -> str | None:
     return str(getter()) if callable(getter) else str(value)
 
 
-def stop_tuple(stop: str | Sequence[str] | None) -> tuple[str, ...]:
+def stop_tuple(stop: Any, model: str = "") -> tuple[str, ...]:
     """LlamaIndex users pass `stop` as a list; a lone string is one sequence, not its characters."""
-    if stop is None:
-        return ()
-    if isinstance(stop, str):
-        return (stop,)
-    return tuple(stop)
+    return stop_sequences(stop, model)
 
 
 def inference_params(

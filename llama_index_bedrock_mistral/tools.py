@@ -14,6 +14,7 @@ from llama_index.core.base.llms.types import ChatResponse, ToolCallBlock
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.utils import parse_partial_json
 
+from bedrock_mistral.errors import InvalidRequestError
 from bedrock_mistral.types import ToolChoice, ToolSpec
 from llama_index_bedrock_mistral.messages import tool_calls_of
 
@@ -23,8 +24,13 @@ if TYPE_CHECKING:
 _CHOICE_WORDS: dict[str, ToolChoice] = {"auto": "auto", "none": "none", "any": "any", "required": "any"}
 
 
-def tool_spec(tool: BaseTool) -> ToolSpec:
-    metadata = tool.metadata
+def tool_spec(tool: BaseTool, index: int = 0) -> ToolSpec:
+    metadata = getattr(tool, "metadata", None)
+    if metadata is None or not hasattr(metadata, "get_parameters_dict"):
+        raise InvalidRequestError(
+            f"tools[{index}]={tool!r} ({type(tool).__name__}) is not a LlamaIndex tool: pass FunctionTool / "
+            "QueryEngineTool objects (BaseTool)"
+        )
     return ToolSpec(
         name=metadata.get_name(),
         description=metadata.description or "",
@@ -33,7 +39,9 @@ def tool_spec(tool: BaseTool) -> ToolSpec:
 
 
 def tool_specs(tools: Sequence[BaseTool]) -> tuple[ToolSpec, ...]:
-    return tuple(tool_spec(t) for t in tools)
+    if isinstance(tools, (str, Mapping)) or not isinstance(tools, Sequence):
+        raise InvalidRequestError(f"tools must be a list of LlamaIndex tools, got {type(tools).__name__}")
+    return tuple(tool_spec(t, i) for i, t in enumerate(tools))
 
 
 def _choice_name(choice: Mapping[str, Any]) -> ToolChoice | None:
@@ -51,7 +59,10 @@ def _choice_name(choice: Mapping[str, Any]) -> ToolChoice | None:
     for word, value in _CHOICE_WORDS.items():
         if word in choice:
             return value
-    raise ValueError(f"tool_choice {dict(choice)!r} names no tool and no mode (auto, any, required, none)")
+    raise InvalidRequestError(
+        f"tool_choice {dict(choice)!r} names no tool and no mode: allowed 'auto', 'any', 'required', 'none', "
+        "a tool name, or a dict naming one"
+    )
 
 
 def tool_choice(choice: str | Mapping[str, Any] | None, tool_required: bool = False) -> ToolChoice | None:
@@ -63,7 +74,10 @@ def tool_choice(choice: str | Mapping[str, Any] | None, tool_required: bool = Fa
     elif isinstance(choice, Mapping):
         resolved = _choice_name(choice)
     else:
-        raise ValueError(f"tool_choice must be a string or a dict, got {type(choice).__name__}")
+        raise InvalidRequestError(
+            f"tool_choice={choice!r} ({type(choice).__name__}) is not allowed: use 'auto', 'any', 'required', "
+            "'none', a tool name, or a dict naming one"
+        )
     if tool_required and resolved in (None, "auto"):
         return "any"
     return resolved

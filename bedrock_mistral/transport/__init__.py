@@ -32,7 +32,13 @@ from bedrock_mistral.types import (
     InferenceParams,
     StreamDelta,
 )
-from bedrock_mistral.validation import validate_chat_request, validate_params, validate_reasoning_settings
+from bedrock_mistral.validation import (
+    check_option_types,
+    check_text,
+    validate_chat_request,
+    validate_params,
+    validate_reasoning_settings,
+)
 
 logger = logging.getLogger("bedrock_mistral")
 _NO_PARAMS = InferenceParams()
@@ -67,13 +73,24 @@ class BedrockClient:
         additional_model_request_fields: dict[str, Any] | None = None,
         check_context_window: bool = True,
     ) -> None:
+        check_option_types(
+            str(model),
+            {
+                "max_retries": max_retries,
+                "connect_timeout": connect_timeout,
+                "read_timeout": read_timeout,
+                "deadline": deadline,
+                "client": client,
+                "config": config,
+            },
+        )
         self.model_id = model
         self.params = params
         self.guardrail = guardrail
         self.additional_model_request_fields = additional_model_request_fields
         self.check_context_window = check_context_window
         self.retry = RetryPolicy(max_retries, retry_base_delay, retry_max_delay)
-        self.deadline = deadlines.check_deadline(deadline)
+        self.deadline = None if deadline is None else float(deadline)
         """Seconds a call may take in all (retries included); for a stream, the longest wait for the
         first event and between two events. None: only the connect and read timeouts apply."""
         self.settings = ClientSettings(
@@ -170,6 +187,7 @@ class BedrockClient:
 
     def prepare_completion(self, request: CompletionRequest) -> Encoded:
         """Validate and encode a raw prompt; raises before anything is sent."""
+        check_text("prompt", request.prompt)
         request = self._request_defaults(request)
         validate_params(self.spec, request.params, self.api, self.spec.completion_body_format())
         validate_reasoning_settings(self.spec, request.additional_model_request_fields)

@@ -19,6 +19,7 @@ from botocore.config import Config
 from bedrock_mistral.errors import ConfigurationError, MalformedResponseError
 from bedrock_mistral.transport.redaction import protect, protect_credentials
 from bedrock_mistral.transport.region import resolve_region
+from bedrock_mistral.validation import check_seconds
 
 if TYPE_CHECKING:
     import boto3
@@ -72,9 +73,7 @@ class ClientSettings:
                 "aws_access_key_id and aws_secret_access_key must be given together (or neither)"
             )
         for name in ("connect_timeout", "read_timeout"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0):
-                raise ConfigurationError(f"{name} must be a positive number of seconds, got {value!r}")
+            check_seconds(name, getattr(self, name))
 
     def botocore_config(self) -> Config:
         """The user's Config wins for everything (pool size, proxies, user agent...) except what the

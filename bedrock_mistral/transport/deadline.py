@@ -11,28 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import queue
 import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
-from bedrock_mistral.errors import BedrockTimeoutError, ConfigurationError
+from bedrock_mistral.errors import BedrockTimeoutError
 
 T = TypeVar("T")
 _END = object()
-
-
-def check_deadline(value: Any) -> float | None:
-    """The `deadline` option: None, or a finite number of seconds > 0 (not a bool, not a string)."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ConfigurationError(
-            f"deadline must be a finite number of seconds > 0 (or None for no deadline), got {value!r}"
-        )
-    return float(value)
 
 
 def expired(seconds: float, what: str, partial_text: str | None = None) -> BedrockTimeoutError:

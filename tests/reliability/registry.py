@@ -519,6 +519,77 @@ BAD_ADAPTER_INPUT = add(
     )
 )
 
+CTOR_TYPES = add(
+    Scenario(
+        "constructor-types",
+        BAD_INPUT,
+        'Construction options of the wrong type: `max_tokens=True`, `temperature=True`, `temperature="0.5"`, '
+        '`max_tokens="100"`, `timeout="5"`, `max_retries=True`',
+        "`ParameterError` / `ConfigurationError` naming the option and what is allowed, in every adapter "
+        "alike (checked as given, never coerced); nothing sent",
+        matrix(
+            ADAPTER_KEYS,
+            (
+                "max_tokens-bool",
+                "temperature-bool",
+                "temperature-str",
+                "max_tokens-str",
+                "timeout-str",
+                "max_retries-bool",
+            ),
+        ),
+    )
+)
+BAD_ARGUMENTS = add(
+    Scenario(
+        "bad-arguments-typed",
+        BAD_INPUT,
+        '`timeout=inf` / `nan`, `deadline=0`, `client=object()`, `config="x"`, `tools=[1]`, `stop=5`, a lone '
+        "surrogate in the prompt, empty content, LlamaIndex `tool_choice=3` and `None` / `bytes` content",
+        "a typed error (`ConfigurationError`, `ParameterError`, `InvalidRequestError`) naming the argument "
+        "and what is allowed, before any request; never `AttributeError`, `TypeError`, `UnicodeEncodeError`, "
+        'a late connection error or a silent `""`',
+        (
+            *matrix(
+                ADAPTER_KEYS,
+                (
+                    "timeout-inf",
+                    "timeout-nan",
+                    "deadline-zero",
+                    "client-object",
+                    "config-str",
+                    "stop-int",
+                    "lone-surrogate",
+                ),
+            ),
+            ("langchain-chat", "empty-content"),
+            ("llama-index", "empty-content"),
+            ("langchain-chat", "tools-int"),
+            ("llama-index", "tools-int"),
+            ("llama-index", "tool-choice-int"),
+            ("llama-index", "content-none"),
+            ("llama-index", "content-bytes"),
+        ),
+    )
+)
+STOP_STRING = add(
+    Scenario(
+        "stop-string",
+        BAD_INPUT,
+        'LangChain `stop="END"` per call and at construction; `stop=5`, `stop=[1]`',
+        'one stop sequence: the text-completion body carries `["END"]`, the chat path cuts the answer at '
+        "`END`, not at its first letter; anything but a string or a list of strings is a `ParameterError`",
+        (
+            ("langchain-llm", "call"),
+            ("langchain-llm", "constructor"),
+            ("langchain-chat", "call"),
+            ("langchain-chat", "constructor"),
+            ("langchain-chat", "int"),
+            ("langchain-llm", "list-of-int"),
+        ),
+    )
+)
+
 # --- 4. fuzzing (Hypothesis, derandomized, fixed budgets) ------------------------------------------------
 
 for _fmt in ("text-completion", "chat-completion", "converse"):
