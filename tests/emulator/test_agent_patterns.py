@@ -318,6 +318,39 @@ def test_json_mode_nesting_in_other_words(local_bedrock: LocalBedrock) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [
+        (
+            "Respond in JSON. Include the city, the country and the population. Lyon is a city in France with "
+            "522250 inhabitants.",
+            {"city": "Lyon", "country": "France", "population": 522250},
+        ),
+        (
+            "Give me a JSON object with the order id, the total price and a customer object with the name and the "
+            "email. Order A-5521 by Clara Diaz (clara@example.com) came to 89.90 euros.",
+            {
+                "order_id": "A-5521",
+                "total_price": 89.9,
+                "customer": {"name": "Clara Diaz", "email": "clara@example.com"},
+            },
+        ),
+        (
+            "Output JSON containing the flight number, the gate and the seat. Your flight AF1234 boards at gate 22, "
+            "seat 14C.",
+            {"flight_number": "AF1234", "gate": 22, "seat": "14C"},
+        ),
+    ],
+)
+def test_json_mode_prompts_written_for_this_test(
+    local_bedrock: LocalBedrock, prompt: str, expected: Any
+) -> None:
+    from langchain_bedrock_mistral import ChatBedrockMistral
+
+    llm = ChatBedrockMistral(model=LARGE_2, max_retries=0, **local_bedrock.client_kwargs())
+    assert llm.with_structured_output(None, method="json_mode").invoke(prompt) == expected
+
+
 def test_numbers_bind_to_the_word_next_to_them(local_bedrock: LocalBedrock) -> None:
     schema = {
         "type": "object",

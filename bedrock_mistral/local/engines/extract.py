@@ -30,7 +30,7 @@ _UNIT_WORDS: dict[str, tuple[str, ...]] = {
 _NUMBER_TEXT = r"-?\d+(?:\.\d+)?"
 _QUOTED = re.compile(r"\"([^\"\n]+)\"|“([^”\n]+)”|«([^»\n]+)»|(?<!\w)'([^'\n]+)'(?!\w)")
 _ID = re.compile(r"\b[A-Z]{1,5}[-_]?\d{2,}\b")
-_ID_WITH_LABEL = re.compile(r"(?:\b[A-Z]{2,5}\s+)?\b[A-Z]{1,5}[-_]?\d{2,}\b")
+_ID_WITH_LABEL = re.compile(r"(?:\b(?:[A-Z]{2,5}|[A-Z][a-z]{1,12})\s+)?\b[A-Z]{1,5}[-_]?\d{2,}\b")
 _CAP_WORD = r"[^\W\d_][^\W\d_'’.-]*(?:['’.-][^\W\d_]+)*\.?"
 _CONNECTOR = re.compile(r"^\s*(?:,\s*)?(?:and|&|or|,)\s+")
 COMMON_CAPS = frozenset(
@@ -233,6 +233,30 @@ class Evidence:
         places = _places(bare, runs)
         names = [value for _, _, value in runs if value not in ids]
         return cls(text, _NUMBER.findall(bare), quoted, ids, places, names, emails)
+
+    def token_next_to(self, name: str) -> str | None:
+        """A code written right after the property's own word ("seat 14C", "gate B12"), not yet taken."""
+        for label in (w for w in words(name) if len(w) > 1 and w not in STOPWORDS):
+            pattern = rf"(?<![\w-]){re.escape(label)}s?(?:\s*(?:#|no\.|number|:))?\s+([A-Za-z]{{0,4}}\d[\w-]*)"
+            for match in re.finditer(pattern, self.text, re.I):
+                if match.group(1) not in self.used:
+                    return match.group(1)
+        return None
+
+    def name_for(self, name: str) -> str | None:
+        """A capitalised name the text says is one ("Lyon is a city", "the city of Lyon"), not yet taken."""
+        run = r"([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)"
+        for label in (w for w in words(name) if len(w) > 2 and w not in STOPWORDS):
+            patterns = (
+                rf"{run}\s+(?:is|was)\s+(?:a|an|the)\s+(?:\w+\s+)?{re.escape(label)}\b",
+                rf"\b{re.escape(label)}\s+(?:of|named|called)\s+{run}",
+            )
+            for pattern in patterns:
+                for match in re.finditer(pattern, self.text):
+                    value = match.group(1)
+                    if value not in self.used and value.lower() not in COMMON_CAPS:
+                        return value
+        return None
 
     def number_next_to(self, name: str, description: str = "") -> str | None:
         """The number written next to the property's own word ("warehouse 7", "aisle 12", "35 units",
@@ -485,6 +509,11 @@ class Extractor:
         return [ev.quoted, ev.ids, others, ev.places, ev.names]
 
     def _string(self, name: str, schema: dict[str, Any]) -> tuple[str, bool]:
+        if name and not schema.get("format"):
+            code = self.evidence.token_next_to(name) or self.evidence.name_for(name)
+            if code is not None:
+                self.evidence.used.add(code)
+                return code, True
         groups = self._string_candidates(name)
         for candidates in groups:
             value = self.evidence.take(candidates)

@@ -91,10 +91,14 @@ def _quoted(text: str) -> list[str]:
 
 
 def _listed(text: str) -> list[str]:
-    """Unquoted names after a verb, in a sentence that asks for JSON."""
+    """Unquoted names after a verb, in a sentence that asks for JSON (or the one right after it: "Respond
+    in JSON. Include the city and the country.")."""
     keys: list[str] = []
+    previous_asked = False
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
-        if not _ASKS_FOR_JSON.search(sentence):
+        asks = bool(_ASKS_FOR_JSON.search(sentence))
+        follows, previous_asked = previous_asked and not keys, asks
+        if not asks and not follows:
             continue
         for match in _VERB_LIST.finditer(sentence):
             clause = " " + match.group("list")
@@ -135,6 +139,11 @@ def nested_keys(text: str) -> dict[str, list[str]]:
 def property_schema(key: str, text: str = "") -> dict[str, Any]:
     """A schema for a key from how it reads, or from the number written after it in `text` ("warehouse 7")."""
     lowered = key.lower().replace("-", "_")
+    head = re.escape(lowered.split("_")[0])
+    if lowered.split("_")[-1] in ("number", "id", "code", "no") and re.search(
+        rf"(?<![\w-]){head}s?\s+(?:number\s+|no\.?\s*|#\s*)?[A-Z]{{1,5}}[-_]?\d", text, re.I
+    ):
+        return {"type": "string"}  # "flight AF1234": the flight number is an id, not a count
     written = re.search(rf"(?<![\w-]){re.escape(key.replace('_', ' '))}s?\s*(?:#|:|=)?\s*-?\d+(?P<dec>\.\d+)?\b", text, re.I)
     if written:
         return {"type": "number" if written.group("dec") else "integer"}

@@ -28,6 +28,7 @@ _ASKS_FOR_JSON = re.compile(
 _INSTRUCTION = re.compile(
     r"\b(?:json|schema|markdown|backticks?|code (?:fences?|blocks?)|well-formatted|output format)\b", re.I
 )
+_LISTING_VERB = re.compile(r"\s*(?:include|return|give|list|provide|add|output|extract|with)\b", re.I)
 _ATTRIBUTIVE = re.compile(r"^\s+(?P<next>[a-z][a-z-]+)")
 
 
@@ -53,12 +54,18 @@ def wants_json(conversation: Conversation) -> bool:
     return any(_JSON_WORD.search(text) and schemas.locate(text) is not None for text in texts)
 
 
+def _lists_keys(sentence: str, keys: Sequence[str]) -> bool:
+    """'Include the city, the country and the population.': an instruction naming the keys, no values."""
+    named = sum(1 for k in keys if re.search(rf"\b{re.escape(k.replace('_', ' '))}\b", sentence, re.I))
+    return named >= 2 and _LISTING_VERB.match(sentence) is not None
+
+
 def evidence_text(text: str, keys: Sequence[str] = ()) -> str:
     """`text` without schemas, without sentences that only instruct about the format, without key names."""
     text = schemas.strip_schemas(text)
     for key in keys:
         text = re.sub(rf"[\"'`“]{re.escape(key)}[\"'`”]", " ", text)
-    kept = [s for s in sentences(text) if not _INSTRUCTION.search(s)]
+    kept = [s for s in sentences(text) if not _INSTRUCTION.search(s) and not _lists_keys(s, keys)]
     return " ".join(kept) if kept else text
 
 
