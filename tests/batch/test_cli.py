@@ -79,7 +79,7 @@ def test_status_results_list_and_stop(capsys, bedrock, bucket, tmp_path):
     code, out, _ = run(capsys, *submit_args(bedrock, bucket, MISTRAL_7B, path, "--job-name", "cli-job"))
     assert code == 0
     arn = out.strip()
-    for _ in range(500):
+    for _ in range(1500):  # up to 30 s on a loaded machine
         code, out, _ = run(capsys, "batch", "status", arn, *endpoints(bedrock))
         if "Completed" in out:
             break

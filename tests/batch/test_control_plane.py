@@ -35,7 +35,7 @@ def create(bedrock: LocalBedrock, bucket: str, input_uri: str, **overrides):  # 
 
 def wait(bedrock: LocalBedrock, arn: str) -> dict:  # type: ignore[type-arg]
     control = bedrock.control_client()
-    for _ in range(500):
+    for _ in range(1500):  # up to 30 s on a loaded machine
         job = control.get_model_invocation_job(jobIdentifier=arn)
         if job["status"] in ("Completed", "PartiallyCompleted", "Failed", "Stopped"):
             return job
@@ -95,6 +95,12 @@ def test_under_the_minimum_the_job_fails_validation(bedrock, bucket):
     arn = create(bedrock, bucket, upload_records(bedrock, bucket, "small.jsonl", 10))
     job = wait(bedrock, arn)
     assert job["status"] == "Failed" and "minimum of 100 records" in job["message"]
+
+
+def test_an_input_that_is_not_jsonl_fails_the_job(bedrock, bucket):
+    bedrock.s3_client().put_object(Bucket=bucket, Key="in/records.csv", Body=b"a,b\n")
+    job = wait(bedrock, create(bedrock, bucket, f"s3://{bucket}/in/records.csv"))
+    assert job["status"] == "Failed" and "must be a .jsonl file" in job["message"]
 
 
 def test_unknown_job_and_stopping_a_finished_job(bedrock, bucket):

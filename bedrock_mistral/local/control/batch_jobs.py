@@ -424,6 +424,9 @@ class BatchJobs:
         from botocore.exceptions import ClientError
 
         keys = [key]
+        if key and not key.endswith("/") and not key.endswith(".jsonl"):
+            raise ServiceError("ValidationException", f"The input file s3://{bucket}/{key} must be a .jsonl file "
+                               "or a folder of .jsonl files.")
         if not key or key.endswith("/"):  # a folder: every .jsonl under it
             pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
             keys = [o["Key"] for page in pages for o in page.get("Contents", []) if o["Key"].endswith(".jsonl")]
