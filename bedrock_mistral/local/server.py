@@ -1,9 +1,12 @@
 """The emulator's HTTP/1.1 server: asyncio connections parsed by httptools (llhttp), the app inline or on a pool.
 
-Why this shape (measured, see the README's emulator section): a connection costs a socket and a parser,
-not a thread, so idle or slow clients cannot exhaust the server; llhttp (Node.js's parser) does all of the
-HTTP parsing, including the malformed cases (bad lengths, bad chunk sizes, request smuggling), at a few
-microseconds a request. The application is synchronous: it runs inline on the event loop when it cannot
+Why this shape, measured on this project's 2-core machine: a connection costs a socket and a parser, not
+a thread, so idle or slow clients cannot exhaust the server (1,000 paced streams held where the threaded
+server it replaced peaked at 798 open under load); llhttp (Node.js's parser) does all of the HTTP parsing,
+including the malformed cases (bad lengths, bad chunk sizes, smuggling), in ~8 us for a boto3 request
+against ~67 us for h11 (pure Python); on a fixed answer a bare asyncio protocol served 32,700 req/s where
+uvicorn's ASGI layer on the same parser served 16,900 and uvicorn on h11 5,100, so uvicorn would have
+spent the headroom the 6,000 invokes/s target needs (the Bedrock application itself costs ~70 us a call). The application is synchronous: it runs inline on the event loop when it cannot
 block (the rules engine is pure computation), and on a bounded thread pool otherwise (an upstream model,
 the control plane). Fault latency arrives as data (`HttpResponse.delay_s`, `Pause` frames) and is waited
 for with loop timers, so a thousand slow streams hold no thread.
@@ -179,6 +182,10 @@ class HttpServer:
             loop.run_forever()
         finally:
             server.close()
+            pending = asyncio.all_tasks(loop)  # answers cut short by stop(): end them before the loop
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
