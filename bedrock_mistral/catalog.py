@@ -6,6 +6,7 @@ module branches on model-id substrings. Cross-region inference profiles and ARNs
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -381,8 +382,10 @@ _ARN = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def base_model_id(model_id: str) -> str:
-    """Strip an ARN and a cross-region prefix: `arn:...:inference-profile/eu.mistral.x` -> `mistral.x`."""
+    """Strip an ARN and a cross-region prefix: `arn:...:inference-profile/eu.mistral.x` -> `mistral.x`.
+    Cached: every request asks it of the same few ids, several times."""
     from urllib.parse import unquote
 
     model_id = unquote(model_id.strip())
