@@ -97,6 +97,38 @@ class BedrockMistralBase(BaseModel):
                     raise cause from exc
             raise
 
+    def __getstate__(self) -> dict[Any, Any]:
+        """Pickles never carry credentials. Keys given explicitly, or a boto3 client, make pickling fail
+        with a clear TypeError (never a copy with another identity); keys read from the environment are
+        left out and read from it again (by boto3's credential chain) after loading."""
+        if self.client is not None:
+            raise TypeError(
+                f"{type(self).__name__} built with client=... cannot be pickled (a boto3 client cannot be); "
+                "build it from region_name or credentials_profile_name to pickle it"
+            )
+        explicit = sorted(name for name in _SECRETS if name in self.model_fields_set and getattr(self, name))
+        if explicit:
+            raise TypeError(
+                f"{type(self).__name__} given {', '.join(explicit)} cannot be pickled: the pickle would carry "
+                "the credentials in clear. Use a profile, the environment or a role, or build the model "
+                "again after loading"
+            )
+        state = super().__getstate__()
+        state["__dict__"] = {**state["__dict__"], **{name: None for name in _SECRETS}}
+        private = dict(state.get("__pydantic_private__") or {})
+        private.update(_bedrock=None, _other_models={})  # rebuilt on first use, from the loaded options
+        state["__pydantic_private__"] = private
+        return state
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        """A deep copy shares what cannot be copied (a given boto3 client, a botocore Config) and gets its
+        own connections; configuration and identity are the same."""
+        memo = {} if memo is None else memo
+        for shared in (self.client, self.config):
+            if shared is not None:
+                memo[id(shared)] = shared
+        return super().__deepcopy__(memo)
+
     @classmethod
     def is_lc_serializable(cls) -> bool:
         return True

@@ -229,6 +229,24 @@ class BedrockMistral(FunctionCallingLLM):
         )
         self._transport = transport
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickles never carry credentials. A model given explicit keys (or a boto3 client) refuses to be
+        pickled with a clear TypeError; LlamaIndex would otherwise rebuild it on loading without them,
+        signing as whatever identity the environment holds. Without explicit keys it pickles, and the
+        loaded model resolves the same credential chain again."""
+        self._transport.__getstate__()  # raises the clear TypeError
+        state = super().__getstate__()
+        state.get("__pydantic_private__", {}).pop("_transport", None)  # rebuilt by __init__ on loading
+        return state
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> BedrockMistral:
+        """A deep copy shares what cannot be copied (a given boto3 client, a botocore Config)."""
+        memo = {} if memo is None else memo
+        for shared in (self.client, self.botocore_config):
+            if shared is not None:
+                memo[id(shared)] = shared
+        return super().__deepcopy__(memo)
+
     @classmethod
     def class_name(cls) -> str:
         return "BedrockMistral"

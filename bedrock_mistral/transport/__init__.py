@@ -7,6 +7,7 @@ response. Async calls use aiobotocore's real non-blocking I/O; nothing blocks th
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import time
@@ -127,6 +128,49 @@ class BedrockClient:
         api = getattr(self, "_api", None) if getattr(self, "_spec", None) is not None else "unresolved"
         region = getattr(getattr(self, "settings", None), "region_name", None)
         return f"BedrockClient(model={getattr(self, 'model_id', None)!r}, api={api!r}, region={region!r})"
+
+    # --- copies and pickles: the configuration travels (credentials included), connections do not ----
+
+    _CONNECTIONS = ("_sync_client", "_async_clients")
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickles never carry credentials (a pickle is a serialized object: files, caches, task queues).
+        A client given explicit keys, or built on a boto3 client or session, refuses to be pickled
+        rather than come back with another identity; one using the default credential chain (profile,
+        environment, role) pickles and resolves it again when loaded."""
+        settings = self.settings
+        if settings.client is not None or settings.boto3_session is not None:
+            raise TypeError(
+                "a BedrockClient built on an existing boto3 client or session cannot be pickled (boto3 objects "
+                "cannot be); build it from region_name or profile_name to pickle it"
+            )
+        if settings.aws_access_key_id is not None or settings.aws_session_token is not None:
+            raise TypeError(
+                "a BedrockClient given explicit AWS keys cannot be pickled: the pickle would carry the secret "
+                "key in clear. Use a profile, the environment or a role for credentials, or build the client "
+                "again after loading"
+            )
+        return {k: v for k, v in self.__dict__.items() if k not in self._CONNECTIONS}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._sync_client = None
+        self._async_clients = AsyncClientPool(self.settings)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> BedrockClient:
+        """A copy with the same configuration and identity; a given boto3 client, session or Config is
+        shared (they cannot be copied), connections are made anew on first use."""
+        for shared in (self.settings.client, self.settings.boto3_session, self.settings.config):
+            if shared is not None:
+                memo[id(shared)] = shared
+        clone = object.__new__(type(self))
+        memo[id(self)] = clone
+        for key, value in self.__dict__.items():
+            if key not in self._CONNECTIONS:
+                setattr(clone, key, copy.deepcopy(value, memo))
+        clone._sync_client = None
+        clone._async_clients = AsyncClientPool(clone.settings)
+        return clone
 
     # --- the model's catalog row -------------------------------------------------------------------
 

@@ -427,7 +427,7 @@ DEEP_JSON = add(
     Scenario(
         "emulator-deep-json",
         SECURITY,
-        "A JSON body nested 100,000 deep, signed (default auth) and unsigned (`auth=\"strict\"`)",
+        'A JSON body nested 100,000 deep, signed (default auth) and unsigned (`auth="strict"`)',
         "400 ValidationException when signed; the authentication error when unsigned (authentication runs "
         "before the body is parsed); never a 500",
         ("signed", "strict-unsigned"),
@@ -471,6 +471,29 @@ SERVE_EXPOSURE = add(
         "beyond loopback without `--auth strict`: a warning on stderr suggesting it; the printed endpoint is "
         "one a client reaches (never `0.0.0.0`), and boto3 gets answers through it, over IPv6 too",
         ("all-interfaces", "ipv6-all-interfaces", "all-interfaces-strict", "default-loopback"),
+    )
+)
+
+COPIES = add(
+    Scenario(
+        "copies-keep-identity",
+        SECURITY,
+        "Each adapter, after sync and async calls, is deep-copied (and, LangChain, `model_copy(deep=True)`-ed) "
+        "and pickled: with explicit keys (other keys in the environment), with the environment's keys, on a "
+        "boto3 client; `repr` of a half-built `BedrockClient`",
+        "copies answer and sign with the explicit key, never the environment's; pickles never carry a "
+        "credential: explicit keys or a boto3 client make pickling fail with a `TypeError` saying why (no "
+        "secret in it), environment credentials pickle and are resolved again; the half-built `repr` does "
+        "not raise",
+        (
+            *matrix(
+                ADAPTER_KEYS,
+                ("deepcopy", "pickle-explicit-keys", "pickle-environment-keys", "pickle-boto3-client"),
+            ),
+            ("langchain-chat", "model_copy"),
+            ("langchain-llm", "model_copy"),
+            ("transport", "half-built-repr"),
+        ),
     )
 )
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime as dt
 import logging
+import pickle
 import socket
 import traceback
 from collections.abc import Iterator
@@ -407,3 +409,58 @@ def test_transport_keeps_no_secret_attribute_in_repr_of_pool(secure: LocalBedroc
     client = build("transport", secure)
     assert_clean(repr(vars(client)).replace(repr(client.settings), ""), "BedrockClient attributes")
     assert transport_of(BY_KEY["langchain-chat"].build(secure, fresh=True)).settings is not None
+
+
+# --- copies and pickles keep the identity they were given ------------------------------------------------
+
+
+@pytest.mark.parametrize("adapter, case", registry.COPIES.params())
+def test_copies_and_pickles_keep_identity(
+    secure: LocalBedrock, monkeypatch: pytest.MonkeyPatch, adapter: str, case: str
+) -> None:
+    # Another identity in the environment: a copy that lost its explicit keys would sign with this one.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENT00000")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "environment-secret-key")
+    if case == "half-built-repr":
+        assert "BedrockClient(" in repr(BedrockClient.__new__(BedrockClient))
+        return
+    spec = BY_KEY[adapter]
+    if case == "pickle-boto3-client":
+        model = spec.build(secure, fresh=True, client=secure.client())
+        with pytest.raises(TypeError) as info:
+            pickle.dumps(model)
+        assert "boto3 client" in str(info.value) and "cannot be pickled" in str(info.value)
+        clone = copy.deepcopy(model)
+        assert transport_of(clone).client is transport_of(model).client, "a deep copy shares the boto3 client"
+        assert spec.call(clone, "invoke", "hi").text
+        assert secure.requests[-1].access_key == ACCESS_KEY
+        return
+    if case == "pickle-environment-keys":
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+        model = spec.build_fn(spec.model, endpoint_url=secure.endpoint_url, region_name=secure.region_name,
+                              **({"api": spec.api} if spec.api else {}))
+    else:
+        model = spec.build(secure, fresh=True)
+    for style in ("invoke", "ainvoke"):  # copies are made after use, with clients on both paths
+        assert spec.call(model, style, "hi").text
+    if case == "pickle-explicit-keys":
+        with pytest.raises(TypeError) as info:
+            pickle.dumps(model)
+        assert "cannot be pickled" in str(info.value) and "in clear" in str(info.value)
+        assert_clean(str(info.value), "the refusal")
+        return
+    if case == "pickle-environment-keys":
+        data = pickle.dumps(model)
+        assert_clean(data.decode("latin-1"), f"{adapter} pickle")
+        clone = pickle.loads(data)
+    elif case == "deepcopy":
+        clone = copy.deepcopy(model)
+    else:
+        clone = model.model_copy(deep=True)
+    assert transport_of(clone) is not transport_of(model)
+    secure.clear()
+    for style in ("invoke", "stream", "ainvoke"):
+        assert spec.call(clone, style, "hi").text
+    assert [r.access_key for r in secure.requests] == [ACCESS_KEY] * 3, "the copy signs as the original"
+    assert_clean(repr(clone), f"{adapter} {case} repr")
