@@ -1,4 +1,5 @@
-"""pytest fixtures for code that talks to Bedrock: `local_bedrock` (per test) and `local_bedrock_session`.
+"""pytest fixtures for code that talks to Bedrock: `local_bedrock` (per test) and `local_bedrock_session`;
+`local_bedrock_batch` for batch jobs (the emulator with moto's S3 server on loopback).
 
 Registered through the `pytest11` entry point, so installing the package makes the fixtures available.
 """
@@ -51,3 +52,24 @@ def local_bedrock(
             local_bedrock_session.script.assert_all_used()
     finally:
         local_bedrock_session.clear()
+
+
+@pytest.fixture(scope="session")
+def local_bedrock_batch_session() -> Iterator[LocalBedrock]:
+    """One emulator with batch jobs over moto's S3 server, for the whole session."""
+    from bedrock_mistral.local.emulator import LocalBedrock
+
+    with LocalBedrock(batch=True) as bedrock:
+        yield bedrock
+
+
+@pytest.fixture
+def local_bedrock_batch(local_bedrock_batch_session: LocalBedrock) -> Iterator[LocalBedrock]:
+    """The batch-enabled session emulator, cleared before and after the test (finished jobs, faults,
+    recorded requests). `local_bedrock_batch.s3_client()` creates your buckets; pass
+    `s3_endpoint_url=local_bedrock_batch.s3_endpoint_url` to `submit_batch_job`."""
+    local_bedrock_batch_session.clear()
+    try:
+        yield local_bedrock_batch_session
+    finally:
+        local_bedrock_batch_session.clear()

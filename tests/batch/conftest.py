@@ -1,9 +1,8 @@
-"""One emulator with batch jobs over moto's S3 server on loopback, shared by the batch tests."""
+"""The batch tests' emulator (the package's `local_bedrock_batch` fixture), buckets and clients."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,17 +18,10 @@ RECORDS = 250
 _buckets = itertools.count()
 
 
-@pytest.fixture(scope="session")
-def batch_bedrock() -> Iterator[LocalBedrock]:
-    with LocalBedrock(batch=True) as bedrock:
-        yield bedrock
-
-
 @pytest.fixture
-def bedrock(batch_bedrock: LocalBedrock) -> Iterator[LocalBedrock]:
-    batch_bedrock.clear()
-    yield batch_bedrock
-    batch_bedrock.clear()
+def bedrock(local_bedrock_batch: LocalBedrock) -> LocalBedrock:
+    """The package's own fixture: the emulator with batch jobs over moto's S3 server, cleared per test."""
+    return local_bedrock_batch
 
 
 @pytest.fixture
