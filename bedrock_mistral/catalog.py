@@ -58,6 +58,18 @@ AUDIO_FORMATS: tuple[str, ...] = (
 )  # fmt: skip
 """Converse `AudioFormat` (botocore's bedrock-runtime service model); the bytes must not be empty."""
 
+SERVICE_TIERS: tuple[str, ...] = ("priority", "default", "flex", "reserved")
+"""`ServiceTierType` (botocore's bedrock-runtime service model): Converse `serviceTier.type`, InvokeModel's
+`X-Amzn-Bedrock-Service-Tier` header."""
+LATENCY_PROFILES: tuple[str, ...] = ("standard", "optimized")
+"""`PerformanceConfigLatency`: Converse `performanceConfig.latency`, `X-Amzn-Bedrock-PerformanceConfig-Latency`."""
+REQUEST_METADATA_ENTRIES = Range(1, 16)
+REQUEST_METADATA_KEY = re.compile(r"^[a-zA-Z0-9\s:_@$#=/+,\-.]{1,256}$")
+REQUEST_METADATA_VALUE = re.compile(r"^[a-zA-Z0-9\s:_@$#=/+,\-.]{0,256}$")
+REQUEST_METADATA_HEADER_CHARS = 8500
+"""`RequestMetadata` limits: 1-16 entries, keys 1-256 and values 0-256 characters from letters, digits,
+whitespace and `:_@$#=/+,-.`; InvokeModel's `X-Amzn-Bedrock-Request-Metadata` JSON is at most 8,500 characters."""
+
 UNIT = Range(0.0, 1.0)
 TOP_K = Range(1, 200)
 MAX_STOP_SEQUENCES = 10

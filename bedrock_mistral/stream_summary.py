@@ -15,6 +15,7 @@ class StreamSummary:
         self.raw_stop_reason: str | None = None
         self.usage: Usage | None = None
         self.metrics: Metrics | None = None
+        self.service_tier: str | None = None
 
     def observe(self, delta: StreamDelta) -> None:
         if delta.stop_reason is not None:
@@ -23,3 +24,5 @@ class StreamSummary:
             self.usage = delta.usage
         if delta.metrics is not None:
             self.metrics = delta.metrics
+        if delta.service_tier is not None:
+            self.service_tier = delta.service_tier

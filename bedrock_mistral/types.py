@@ -6,6 +6,7 @@ Nothing here knows LangChain, LlamaIndex, botocore or a wire format.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -156,6 +157,27 @@ class GuardrailConfig:
 
 
 @dataclass(frozen=True)
+class ServiceOptions:
+    """Bedrock service settings of a call: the processing tier (priority, default, flex, reserved), metadata
+    Bedrock writes to invocation logs, and the latency profile (standard, optimized). None: not sent."""
+
+    tier: str | None = None
+    metadata: Mapping[str, str] | None = None
+    latency: str | None = None
+
+    def over(self, defaults: ServiceOptions) -> ServiceOptions:
+        """These settings, each falling back to `defaults` where unset."""
+        return ServiceOptions(
+            tier=self.tier if self.tier is not None else defaults.tier,
+            metadata=self.metadata if self.metadata is not None else defaults.metadata,
+            latency=self.latency if self.latency is not None else defaults.latency,
+        )
+
+
+NO_SERVICE_OPTIONS = ServiceOptions()
+
+
+@dataclass(frozen=True)
 class ChatRequest:
     """A conversation for a chat model."""
 
@@ -166,6 +188,7 @@ class ChatRequest:
     response_format: ResponseFormat | None = None
     guardrail: GuardrailConfig | None = None
     additional_model_request_fields: dict[str, Any] | None = None
+    service: ServiceOptions = NO_SERVICE_OPTIONS
 
 
 @dataclass(frozen=True)
@@ -176,6 +199,7 @@ class CompletionRequest:
     params: InferenceParams = InferenceParams()
     guardrail: GuardrailConfig | None = None
     additional_model_request_fields: dict[str, Any] | None = None
+    service: ServiceOptions = NO_SERVICE_OPTIONS
 
 
 @dataclass(frozen=True)
@@ -211,6 +235,8 @@ class ChatResponse:
     """The reasoning text, blocks joined (None when the model did not reason)."""
     reasoning_parts: tuple[ReasoningPart, ...] = ()
     """The reasoning blocks as sent, with signatures and redacted content, for sending back."""
+    service_tier: str | None = None
+    """The tier Bedrock says served the request (Converse `serviceTier`, InvokeModel's header)."""
 
 
 @dataclass(frozen=True)
@@ -239,3 +265,4 @@ class StreamDelta:
     reasoning_signature: str | None = None
     """Signs the reasoning streamed so far in this block (ConverseStream sends it after the text)."""
     redacted_reasoning: bytes | None = None
+    service_tier: str | None = None

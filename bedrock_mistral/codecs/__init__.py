@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bedrock_mistral.catalog import Api, BodyFormat, ModelSpec
 from bedrock_mistral.codecs import chat_completion, converse, text_completion
 from bedrock_mistral.codecs.stream import StreamDecoder
+from bedrock_mistral.service_options import invoke_parameters
 from bedrock_mistral.types import (
     ChatRequest,
     ChatResponse,
@@ -46,6 +47,8 @@ class Encoded:
     client_stop: tuple[str, ...] = ()
     can_stream: bool = True
     guardrail: GuardrailConfig | None = None
+    service_parameters: Mapping[str, Any] = field(default_factory=dict)
+    """InvokeModel parameters sent as X-Amzn-Bedrock-* headers (service tier, request metadata, latency)."""
 
     def body_bytes(self) -> bytes:
         """The InvokeModel body, serialized once (the size check and the request both need it)."""
@@ -80,11 +83,17 @@ def encode_chat(spec: ModelSpec, api: Api, request: ChatRequest) -> Encoded:
             request.params.stop,
             can_stream=streamable,
             guardrail=request.guardrail,
+            service_parameters=invoke_parameters(request.service),
         )
     payload = text_completion.encode_chat(spec, request)
     _merge_additional(payload, request.additional_model_request_fields)
     return Encoded(
-        "invoke", BodyFormat.TEXT_COMPLETION.value, payload, spec.model_id, guardrail=request.guardrail
+        "invoke",
+        BodyFormat.TEXT_COMPLETION.value,
+        payload,
+        spec.model_id,
+        guardrail=request.guardrail,
+        service_parameters=invoke_parameters(request.service),
     )
 
 
@@ -94,13 +103,19 @@ def encode_completion(spec: ModelSpec, api: Api, request: CompletionRequest) -> 
         payload = text_completion.encode_completion(spec, request)
         _merge_additional(payload, request.additional_model_request_fields)
         return Encoded(
-            "invoke", BodyFormat.TEXT_COMPLETION.value, payload, spec.model_id, guardrail=request.guardrail
+            "invoke",
+            BodyFormat.TEXT_COMPLETION.value,
+            payload,
+            spec.model_id,
+            guardrail=request.guardrail,
+            service_parameters=invoke_parameters(request.service),
         )
     chat = ChatRequest(
         messages=(Message("user", request.prompt),),
         params=request.params,
         guardrail=request.guardrail,
         additional_model_request_fields=request.additional_model_request_fields,
+        service=request.service,
     )
     return encode_chat(spec, api, chat)
 
@@ -115,8 +130,17 @@ def decode(encoded: Encoded, body: Mapping[str, Any], headers: Mapping[str, Any]
     if encoded.format == CONVERSE:
         return converse.decode(body, encoded.model_id)
     if encoded.format == BodyFormat.CHAT_COMPLETION.value:
-        return chat_completion.decode(body, headers, encoded.model_id, encoded.client_stop)
-    return text_completion.decode(body, headers, encoded.model_id)
+        response = chat_completion.decode(body, headers, encoded.model_id, encoded.client_stop)
+    else:
+        response = text_completion.decode(body, headers, encoded.model_id)
+    tier = service_tier_header(headers)
+    return replace(response, service_tier=tier) if tier else response
+
+
+def service_tier_header(headers: Mapping[str, Any]) -> str | None:
+    """The tier InvokeModel reports in `X-Amzn-Bedrock-Service-Tier`."""
+    value = headers.get("x-amzn-bedrock-service-tier")  # botocore lower-cases response header names
+    return value if isinstance(value, str) and value else None
 
 
 def stream_decoder(encoded: Encoded) -> StreamDecoder:

@@ -27,6 +27,7 @@ from bedrock_mistral.codecs.common import (
 from bedrock_mistral.codecs.json_instruction import schema_instruction
 from bedrock_mistral.codecs.stream import StreamDecoder
 from bedrock_mistral.errors import InvalidRequestError
+from bedrock_mistral.service_options import converse_fields
 from bedrock_mistral.types import (
     AudioPart,
     ChatRequest,
@@ -243,6 +244,7 @@ def encode(spec: ModelSpec, request: ChatRequest) -> dict[str, Any]:
         kwargs["guardrailConfig"] = guardrail
     if request.additional_model_request_fields:
         kwargs["additionalModelRequestFields"] = dict(request.additional_model_request_fields)
+    kwargs.update(converse_fields(request.service))
     return kwargs
 
 
@@ -318,7 +320,14 @@ def decode(response: Mapping[str, Any], model_id: str) -> ChatResponse:
         api="converse",
         reasoning="".join(p.text for p in reasoning) or None,
         reasoning_parts=tuple(reasoning),
+        service_tier=_tier(response),
     )
+
+
+def _tier(body: Mapping[str, Any]) -> str | None:
+    """The `serviceTier.type` a Converse response or ConverseStream metadata event reports."""
+    tier = as_mapping(body.get("serviceTier")).get("type")
+    return tier if isinstance(tier, str) and tier else None
 
 
 class ConverseStreamDecoder(StreamDecoder):
@@ -377,7 +386,7 @@ class ConverseStreamDecoder(StreamDecoder):
             usage = None if self.usage_sent else _usage(body.get("usage"))
             self.usage_sent = self.usage_sent or usage is not None
             latency = to_int(as_mapping(body.get("metrics")).get("latencyMs"))
-            return [StreamDelta(usage=usage, metrics=Metrics(latency_ms=latency))]
+            return [StreamDelta(usage=usage, metrics=Metrics(latency_ms=latency), service_tier=_tier(body))]
         return []
 
 

@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 from bedrock_mistral import catalog
 from bedrock_mistral.catalog import BodyFormat, ModelSpec
-from bedrock_mistral.local import eventstream, validation
+from bedrock_mistral.local import eventstream, service_options, validation
 from bedrock_mistral.local.auth import Authenticator, SignedRequest
 from bedrock_mistral.local.control import ControlPlane
 from bedrock_mistral.local.conversation import Conversation, Delta
@@ -262,12 +262,14 @@ class BedrockApp:
                 headers.get("x-amzn-bedrock-guardrailversion"),
                 headers.get("x-amzn-bedrock-trace"),
             )
-            return self._invoke(operation, model_id, spec, body, request_id, plan, guard, metering)
+            tier = service_options.invoke_tier(headers)
+            return self._invoke(operation, model_id, spec, body, request_id, plan, guard, metering, tier)
         config = body.get("guardrailConfig")
         guard = None
         if isinstance(config, dict):
             guard = (config.get("guardrailIdentifier"), config.get("guardrailVersion"), config.get("trace"))
-        return self._converse(operation, model_id, spec, body, request_id, plan, guard, metering)
+        tier = service_options.converse_tier(body)
+        return self._converse(operation, model_id, spec, body, request_id, plan, guard, metering, tier)
 
     def _model(self, model_id: str) -> ModelSpec | None:
         """The catalog row a runtime model id names: a model id, a cross-region profile, an ARN, or an
@@ -303,6 +305,7 @@ class BedrockApp:
         plan: Plan,
         guard: GuardSettings | None,
         metering: _Metering,
+        tier: str | None = None,
     ) -> HttpResponse:
         chat = "messages" in body and BodyFormat.CHAT_COMPLETION in spec.invoke_formats
         if not spec.invoke_formats:
@@ -314,6 +317,7 @@ class BedrockApp:
         exchange = self._exchange(request_id, model_id, spec, conversation)
         charge = metering.admit(exchange)
         engine = self._engine_for(operation, exchange, guard)
+        tier_header = [("X-Amzn-Bedrock-Service-Tier", tier)] if tier else []
         if operation == "InvokeModel":
             reason, delay = self._complete(engine, exchange, plan)
             charge.settle(exchange.output_tokens)
@@ -323,6 +327,7 @@ class BedrockApp:
                 ("X-Amzn-Bedrock-Invocation-Latency", str(exchange.latency_ms())),
                 ("X-Amzn-Bedrock-Output-Token-Count", str(exchange.output_tokens)),
                 ("X-Amzn-Bedrock-Input-Token-Count", str(exchange.input_tokens)),
+                *tier_header,
             ]
             return HttpResponse(200, headers, wire.response_body(exchange, reason), delay_s=delay)
         pacer = _Pacer()
@@ -331,6 +336,7 @@ class BedrockApp:
             ("Content-Type", EVENTSTREAM),
             ("x-amzn-RequestId", request_id),
             ("X-Amzn-Bedrock-Content-Type", "application/json"),
+            *tier_header,
         ]
         return self._stream_response(headers, frames, plan, pacer)
 
@@ -344,11 +350,13 @@ class BedrockApp:
         plan: Plan,
         guard: GuardSettings | None,
         metering: _Metering,
+        tier: str | None = None,
     ) -> HttpResponse:
         streaming = operation == "ConverseStream"
         conversation = converse.parse(body, spec, model_id, streaming=streaming)
         exchange = self._exchange(request_id, model_id, spec, conversation)
         charge = metering.admit(exchange)
+        exchange.service_tier = tier
         engine = self._engine_for(operation, exchange, guard)
         if not streaming:
             reason, delay = self._complete(engine, exchange, plan)

@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import hmac
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,6 +28,10 @@ SERVICE = "bedrock"
 """The signing name of both Bedrock endpoints (runtime and control plane)."""
 WRONG_REGION = "Credential should be scoped to a valid region. "
 WRONG_SERVICE = f"Credential should be scoped to correct service: '{SERVICE}'. "
+API_KEY_PREFIX = "ABSK"
+"""Bedrock API keys start with this; a bearer token that does not is refused for its format."""
+API_KEY_FORMAT = "Invalid API Key format: Must start with pre-defined prefix"
+API_KEY_INVALID = "Authentication failed: Please make sure your API Key is valid."
 BAD_SIGNATURE = (
     "The request signature we calculated does not match the signature you provided. Check your AWS Secret "
     "Access Key and signing method. Consult the service documentation for details."
@@ -158,22 +162,40 @@ def expected_signature(request: SignedRequest, auth: Authorization, secret_key: 
 class Authenticator:
     """Checks one request according to the mode; raises ServiceError with Bedrock's code and message."""
 
-    def __init__(self, mode: AuthMode, credentials: Mapping[str, str], region: str = "us-east-1") -> None:
+    def __init__(
+        self,
+        mode: AuthMode,
+        credentials: Mapping[str, str],
+        region: str = "us-east-1",
+        api_keys: Iterable[str] = (),
+    ) -> None:
         if mode not in AUTH_MODES:
             raise ValueError(f"auth must be one of {', '.join(AUTH_MODES)}, got {mode!r}")
         self.mode = mode
         self.credentials = dict(credentials)
         self.region = region
         """`strict` accepts only credentials scoped to this region."""
+        self.api_keys = tuple(api_keys)
+        """Bedrock API keys `strict` accepts as bearer tokens."""
+
+    def __repr__(self) -> str:
+        return f"Authenticator(mode={self.mode!r}, keys={len(self.credentials)}, api_keys={len(self.api_keys)})"
+
+    def _check_api_key(self, token: str) -> None:
+        """`strict`: a bearer token must be one of the configured API keys (compared in constant time)."""
+        if not token.startswith(API_KEY_PREFIX):
+            raise _fail("AccessDeniedException", API_KEY_FORMAT)
+        if not any(hmac.compare_digest(token.encode(), key.encode()) for key in self.api_keys):
+            raise _fail("AccessDeniedException", API_KEY_INVALID)
 
     def check(self, request: SignedRequest, now: dt.datetime | None = None) -> str | None:
         """Returns the caller's access key id (None for `none` mode or bearer tokens)."""
         if self.mode == "none":
             return None
         auth = parse_authorization(request.headers)
-        if auth is None:
+        if auth is None:  # a bearer token: a Bedrock API key
             if self.mode == "strict":
-                raise _fail("UnrecognizedClientException", INVALID_TOKEN)
+                self._check_api_key(request.headers.get("authorization", "")[7:].strip())
             return None
         if self.mode == "signed":
             return auth.access_key

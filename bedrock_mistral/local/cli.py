@@ -24,6 +24,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     parser.add_argument(
         "--auth", choices=AUTH_MODES, default="signed", help="SigV4 checking (default signed)"
     )
+    parser.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="a Bedrock API key (ABSK...) --auth strict accepts as a bearer token (repeatable)",
+    )
     parser.add_argument("--engine", choices=("rules", "openai-compatible"), default="rules")
     parser.add_argument("--upstream-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1")
     parser.add_argument("--upstream-model", help="model name on the upstream server")
@@ -86,6 +93,7 @@ def build(args: argparse.Namespace) -> LocalBedrock:
         args.host,
         args.port,
         auth=args.auth,
+        api_keys=args.api_key,
         engine=args.engine,
         region_name=args.region,
         upstream_url=args.upstream_url,

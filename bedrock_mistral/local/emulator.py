@@ -64,6 +64,7 @@ class LocalBedrock:
         aws_access_key_id: str = DEFAULT_ACCESS_KEY_ID,
         aws_secret_access_key: str = DEFAULT_SECRET_ACCESS_KEY,
         credentials: Mapping[str, str] | None = None,
+        api_keys: Iterable[str] = (),
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         upstream_url: str | None = None,
         upstream_model: str | None = None,
@@ -75,7 +76,8 @@ class LocalBedrock:
         quotas: Quota | Iterable[Quota] = (),
     ) -> None:
         """`strict`: a request no scripted reply matches fails instead of reaching the engine.
-        `quotas`: on-demand quotas (`Quota(requests_per_minute=..., tokens_per_minute=..., model=...)`)."""
+        `quotas`: on-demand quotas (`Quota(requests_per_minute=..., tokens_per_minute=..., model=...)`).
+        `api_keys`: the Bedrock API keys `auth="strict"` accepts as bearer tokens (`signed` accepts any)."""
         self.host = host
         self.port = port
         self.region_name = region_name
@@ -95,7 +97,7 @@ class LocalBedrock:
         """Guardrails requests can name: `guardrails.add(blocked_input_words=[...], pii_entities=[...])`."""
         self._app = BedrockApp(
             self.engine,
-            Authenticator(auth, keys, region_name),
+            Authenticator(auth, keys, region_name, api_keys),
             self.faults,
             max_body_bytes=max_body_bytes,
             script=self.script,

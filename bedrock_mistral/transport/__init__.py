@@ -20,17 +20,20 @@ from bedrock_mistral.catalog import Api, ModelSpec
 from bedrock_mistral.codecs import Encoded
 from bedrock_mistral.errors import BedrockMistralError, MalformedResponseError
 from bedrock_mistral.transport import deadline as deadlines
+from bedrock_mistral.service_options import validate_service
 from bedrock_mistral.transport import profiles
 from bedrock_mistral.transport.clients import PARSED_REQUEST_ID, AsyncClientPool, ClientSettings
 from bedrock_mistral.transport.error_mapping import map_exception, mapped_types
 from bedrock_mistral.transport.redaction import scrub
 from bedrock_mistral.transport.retry import RetryPolicy
 from bedrock_mistral.types import (
+    NO_SERVICE_OPTIONS,
     ChatRequest,
     ChatResponse,
     CompletionRequest,
     GuardrailConfig,
     InferenceParams,
+    ServiceOptions,
     StreamDelta,
 )
 from bedrock_mistral.validation import (
@@ -73,6 +76,8 @@ class BedrockClient:
         guardrail: GuardrailConfig | None = None,
         additional_model_request_fields: dict[str, Any] | None = None,
         check_context_window: bool = True,
+        service: ServiceOptions = NO_SERVICE_OPTIONS,
+        api_key: str | None = None,
     ) -> None:
         check_option_types(
             str(model),
@@ -86,6 +91,8 @@ class BedrockClient:
             },
         )
         self.model_id = model
+        validate_service(service)
+        self.service = service
         self.params = params
         self.guardrail = guardrail
         self.additional_model_request_fields = additional_model_request_fields
@@ -106,6 +113,7 @@ class BedrockClient:
             config=config,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
+            api_key=api_key,
         )
         self._chosen_api = api
         self._spec: ModelSpec | None = None
@@ -210,7 +218,12 @@ class BedrockClient:
 
     def _request_defaults(self, request: _Request) -> _Request:
         """Per-call settings over the client's configured ones."""
-        if self.params == _NO_PARAMS and self.guardrail is None and not self.additional_model_request_fields:
+        if (
+            self.params == _NO_PARAMS
+            and self.guardrail is None
+            and not self.additional_model_request_fields
+            and self.service == NO_SERVICE_OPTIONS
+        ):
             return request
         return replace(
             request,
@@ -218,12 +231,14 @@ class BedrockClient:
             guardrail=request.guardrail or self.guardrail,
             additional_model_request_fields=request.additional_model_request_fields
             or self.additional_model_request_fields,
+            service=request.service.over(self.service),
         )
 
     def prepare_chat(self, request: ChatRequest) -> Encoded:
         """Validate and encode a conversation; raises before anything is sent."""
         request = self._request_defaults(request)
         validate_chat_request(self.spec, self.api, request)
+        validate_service(request.service)
         encoded = codecs.encode_chat(self.spec, self.api, request)
         if self.check_context_window:
             self._check_window(encoded, request.params)
@@ -235,6 +250,7 @@ class BedrockClient:
         request = self._request_defaults(request)
         validate_params(self.spec, request.params, self.api, self.spec.completion_body_format())
         validate_reasoning_settings(self.spec, request.additional_model_request_fields)
+        validate_service(request.service)
         encoded = codecs.encode_completion(self.spec, self.api, request)
         if self.check_context_window:
             self._check_window(encoded, request.params)
@@ -270,6 +286,7 @@ class BedrockClient:
             return {"modelId": self.model_id, **encoded.payload}
         # contentType and accept are left to Bedrock's default, application/json (as the AWS examples do).
         kwargs: dict[str, Any] = {"modelId": self.model_id, "body": encoded.body_bytes()}
+        kwargs.update(encoded.service_parameters)
         if encoded.guardrail is not None:
             kwargs["guardrailIdentifier"] = encoded.guardrail.identifier
             kwargs["guardrailVersion"] = encoded.guardrail.version
@@ -339,13 +356,13 @@ class BedrockClient:
             except BaseException:
                 _close(events)
                 raise
-            return events, iterator, first
+            return events, iterator, first, _stream_tier(response)
 
         limit = self.deadline
         if limit is None:
-            events, iterator, first = self._with_retries(start, operation)
+            events, iterator, first, tier = self._with_retries(start, operation)
         else:
-            events, iterator, first = deadlines.call_within(
+            events, iterator, first, tier = deadlines.call_within(
                 lambda: self._with_retries(start, operation),
                 limit,
                 "waiting for the first stream event",
@@ -353,6 +370,8 @@ class BedrockClient:
             )
             iterator = deadlines.events_within(events, iterator, limit)
         decoder = codecs.stream_decoder(encoded)
+        if tier:
+            yield StreamDelta(service_tier=tier)
         try:
             event = first
             while event is not None:
@@ -438,16 +457,18 @@ class BedrockClient:
             except BaseException:
                 _close(events)
                 raise
-            return events, iterator, first
+            return events, iterator, first, _stream_tier(response)
 
         limit = self.deadline
         if limit is None:
-            events, iterator, first = await self._awith_retries(start, operation)
+            events, iterator, first, tier = await self._awith_retries(start, operation)
         else:
-            events, iterator, first = await deadlines.awaited_within(
+            events, iterator, first, tier = await deadlines.awaited_within(
                 self._awith_retries(start, operation), limit, "waiting for the first stream event"
             )
         decoder = codecs.stream_decoder(encoded)
+        if tier:
+            yield StreamDelta(service_tier=tier)
         try:
             event = first
             while event is not None:
@@ -499,6 +520,12 @@ class BedrockClient:
 
     async def aclose(self) -> None:
         await self._async_clients.aclose()
+
+
+def _stream_tier(response: Any) -> str | None:
+    """The tier InvokeModelWithResponseStream reports in its response header (Converse: in `metadata`)."""
+    tier = response.get("serviceTier") if isinstance(response, dict) else None
+    return tier if isinstance(tier, str) and tier else None
 
 
 def _loop_running() -> bool:

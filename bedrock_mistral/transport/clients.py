@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import hashlib
 import os
 import threading
 import weakref
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
+from botocore.tokens import FrozenAuthToken, TokenProviderChain
 
 from bedrock_mistral.errors import ConfigurationError, MalformedResponseError
 from bedrock_mistral.transport.redaction import protect, protect_credentials
@@ -25,27 +27,57 @@ if TYPE_CHECKING:
     import boto3
 
 SERVICE = "bedrock-runtime"
+BEARER_VARIABLE = "AWS_BEARER_TOKEN_BEDROCK"
+"""Bedrock API key from the environment; botocore (>= 1.39) sends it as a bearer token by itself."""
 CONTROL_SERVICE = "bedrock"
 _SESSIONS: dict[tuple[Any, ...], boto3.session.Session] = {}
 _SESSIONS_LOCK = threading.Lock()
 
 
-def _session_key(profile_name: str | None) -> tuple[Any, ...]:
-    """Sessions are shared per profile and per AWS environment, so a changed variable is honoured."""
-    return (profile_name, tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_"))))
+def _session_key(profile_name: str | None, api_key: str | None = None) -> tuple[Any, ...]:
+    """Sessions are shared per profile, per API key (by digest: the key itself is not kept here) and per
+    AWS environment, so a changed variable is honoured."""
+    digest = hashlib.sha256(api_key.encode()).hexdigest() if api_key else None
+    environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
+    return (profile_name, digest, environment)
 
 
-def _shared_session(profile_name: str | None) -> boto3.session.Session:
-    """One boto3 Session per profile: building one loads botocore's data files (~0.2 s), so clients
-    for other models or settings reuse it. Client creation from it is serialized: Sessions are not
+class _ApiKeyProvider:
+    """A botocore token provider that answers with one Bedrock API key, for bearer authentication."""
+
+    METHOD = "bedrock-mistral-api-key"
+
+    def __init__(self, api_key: str) -> None:
+        self._token = FrozenAuthToken(api_key)
+
+    def load_token(self, **kwargs: Any) -> FrozenAuthToken:
+        return self._token
+
+    def __repr__(self) -> str:
+        return "_ApiKeyProvider(***)"
+
+
+def _with_api_key(core: Any, api_key: str | None) -> Any:
+    """A botocore (or aiobotocore) session whose bearer token is `api_key`, through botocore's own token
+    provider chain: the SDK signs with `Authorization: Bearer` (botocore >= 1.39)."""
+    if api_key:
+        core.register_component("token_provider", TokenProviderChain([_ApiKeyProvider(api_key)]))
+    return core
+
+
+def _shared_session(profile_name: str | None, api_key: str | None = None) -> boto3.session.Session:
+    """One boto3 Session per profile (and API key): building one loads botocore's data files (~0.2 s), so
+    clients for other models or settings reuse it. Client creation from it is serialized: Sessions are not
     thread-safe."""
     import boto3  # boto3 loads on the first client, not at import
+    import botocore.session
 
     with _SESSIONS_LOCK:
-        key = _session_key(profile_name)
+        key = _session_key(profile_name, api_key)
         session = _SESSIONS.get(key)
         if session is None:
-            session = boto3.session.Session(profile_name=profile_name) if profile_name else boto3.session.Session()
+            core = _with_api_key(botocore.session.Session(profile=profile_name), api_key)
+            session = boto3.session.Session(botocore_session=core)
             _SESSIONS[key] = session
         return session
 
@@ -63,6 +95,8 @@ class ClientSettings:
     config: Config | None = None
     connect_timeout: float | None = None
     read_timeout: float | None = None
+    api_key: str | None = field(default=None, repr=False)
+    """A Bedrock API key, sent as a bearer token instead of SigV4 credentials."""
     max_pool_connections: int = 1000
     """Connections kept per client: async calls run concurrently up to this many (aiohttp's pool would
     otherwise queue them), and threads sharing a sync client never wait for one."""
@@ -71,6 +105,12 @@ class ClientSettings:
         if (self.aws_access_key_id is None) != (self.aws_secret_access_key is None):
             raise ConfigurationError(
                 "aws_access_key_id and aws_secret_access_key must be given together (or neither)"
+            )
+        if self.api_key is not None and (not isinstance(self.api_key, str) or not self.api_key.strip()):
+            raise ConfigurationError("api_key must be a non-empty string (a Bedrock API key)")
+        if self.api_key and (self.client is not None or self.boto3_session is not None):
+            raise ConfigurationError(
+                "api_key cannot be combined with client= or boto3_session=: the key is set on a session of its own"
             )
         for name in ("connect_timeout", "read_timeout"):
             check_seconds(name, getattr(self, name))
@@ -81,6 +121,7 @@ class ClientSettings:
         defaults = Config(max_pool_connections=self.max_pool_connections)
         owned = Config(
             retries={"total_max_attempts": 1, "mode": "standard"},
+            **({"signature_version": "bearer"} if self.api_key else {}),
             **({"connect_timeout": self.connect_timeout} if self.connect_timeout is not None else {}),
             **({"read_timeout": self.read_timeout} if self.read_timeout is not None else {}),
         )
@@ -88,7 +129,7 @@ class ClientSettings:
         return base.merge(owned)
 
     def _explicit_keys(self) -> dict[str, Any]:
-        if self.aws_access_key_id is None:
+        if self.aws_access_key_id is None or self.api_key:
             return {}
         keys = {
             "aws_access_key_id": self.aws_access_key_id,
@@ -98,8 +139,11 @@ class ClientSettings:
             keys["aws_session_token"] = self.aws_session_token
         return keys
 
+    def _protect(self) -> None:
+        protect(self.aws_secret_access_key, self.aws_session_token, self.api_key, os.environ.get(BEARER_VARIABLE))
+
     def sync_client(self) -> Any:
-        protect(self.aws_secret_access_key, self.aws_session_token)
+        self._protect()
         if self.client is not None:
             protect_credentials(getattr(self.client._request_signer, "_credentials", None))
             check_converse_bodies(self.client)
@@ -111,7 +155,7 @@ class ClientSettings:
     def control_client(self) -> Any:
         """A `bedrock` (control plane) client with this configuration's region, credentials and Config;
         a runtime endpoint (`bedrock-runtime.` host) is mapped to the control plane's (`bedrock.`)."""
-        protect(self.aws_secret_access_key, self.aws_session_token)
+        self._protect()
         endpoint, region, keys = self.endpoint_url, self.region_name, self._explicit_keys()
         if self.client is not None:
             meta = self.client.meta
@@ -124,7 +168,7 @@ class ClientSettings:
 
     def _build(self, service: str, endpoint: str | None, region: str | None, keys: dict[str, Any]) -> Any:
         shared = self.boto3_session is None
-        session = _shared_session(self.profile_name) if shared else self.boto3_session
+        session = _shared_session(self.profile_name, self.api_key) if shared else self.boto3_session
         region = resolve_region(region, session)
         with _SESSIONS_LOCK if shared else _NO_LOCK:
             client = session.client(
@@ -219,8 +263,8 @@ class AsyncClientPool:
         async with lock:
             entry = self._clients.get(loop)
             if entry is None:
-                session = await _warm_aio_session(self.settings.profile_name)
-                protect(self.settings.aws_secret_access_key, self.settings.aws_session_token)
+                session = await _warm_aio_session(self.settings.profile_name, self.settings.api_key)
+                self.settings._protect()
                 holder = _hold(self._creator(session), _releaser(self, loop))
                 client = await holder.__anext__()
                 entry = (holder, client)
@@ -275,16 +319,16 @@ _AIO_SESSIONS: dict[tuple[Any, ...], Any] = {}
 _WARMED: set[int] = set()
 
 
-def _aio_session(profile_name: str | None) -> Any:
+def _aio_session(profile_name: str | None, api_key: str | None = None) -> Any:
     try:
         from aiobotocore.session import AioSession
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ConfigurationError("async calls need aiobotocore: pip install 'bedrock-mistral[async]'") from exc
     with _SESSIONS_LOCK:
-        key = _session_key(profile_name)
+        key = _session_key(profile_name, api_key)
         session = _AIO_SESSIONS.get(key)
         if session is None:
-            session = AioSession(profile=profile_name) if profile_name else AioSession()
+            session = _with_api_key(AioSession(profile=profile_name) if profile_name else AioSession(), api_key)
             _AIO_SESSIONS[key] = session
         return session
 
@@ -298,10 +342,10 @@ def _load_service_data(session: Any) -> None:
         loader.load_data(name)
 
 
-async def _warm_aio_session(profile_name: str | None) -> Any:
+async def _warm_aio_session(profile_name: str | None, api_key: str | None = None) -> Any:
     """The first client of a session would read ~2 MB of JSON on the event loop (about 0.1-0.25 s of a
     blocked loop); reading it in a worker thread first keeps the loop responsive."""
-    session = _aio_session(profile_name)
+    session = _aio_session(profile_name, api_key)
     if id(session) not in _WARMED:
         await asyncio.to_thread(_load_service_data, session)
         _WARMED.add(id(session))

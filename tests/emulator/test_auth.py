@@ -93,11 +93,17 @@ def test_strict_signature_clock(strict: LocalBedrock, minutes: int, prefix: str)
     assert error["Message"].startswith(prefix + skewed.strftime("%Y%m%dT%H%M%SZ"))
 
 
-def test_strict_rejects_bearer_tokens(strict: LocalBedrock) -> None:
-    status, headers, _ = raw_call(
+def test_strict_rejects_bearer_tokens_it_was_not_given(strict: LocalBedrock) -> None:
+    status, headers, body = raw_call(
         strict, PATH, BODY.encode(), sign=False, extra_headers={"Authorization": "Bearer abc"}
     )
-    assert status == 403 and headers["x-amzn-errortype"].startswith("UnrecognizedClientException:")
+    assert status == 403 and headers["x-amzn-errortype"].startswith("AccessDeniedException:")
+    assert json.loads(body)["message"] == "Invalid API Key format: Must start with pre-defined prefix"
+    status, headers, body = raw_call(
+        strict, PATH, BODY.encode(), sign=False, extra_headers={"Authorization": "Bearer ABSKnot-configured"}
+    )
+    assert status == 403 and headers["x-amzn-errortype"].startswith("AccessDeniedException:")
+    assert json.loads(body)["message"] == "Authentication failed: Please make sure your API Key is valid."
 
 
 def test_signed_mode_accepts_any_key(bedrock: LocalBedrock) -> None:

@@ -52,6 +52,8 @@ class Exchange:
     guardrail: Outcome | None = None
     """The guardrail's verdict, when the request named one (set before the answer is written)."""
     pending_latency_s: float = 0.0
+    service_tier: str | None = None
+    """The tier the request asked for, reported back in the answer."""
     """Injected latency the server waits out after the body is built, reported as if already spent."""
 
     def __post_init__(self) -> None:

@@ -169,12 +169,18 @@ def _usage(exchange: Exchange) -> dict[str, int]:
     }
 
 
+def _tier(exchange: Exchange) -> dict[str, Any]:
+    """The tier that served the request, as Converse reports it (only when the request named one)."""
+    return {"serviceTier": {"type": exchange.service_tier}} if exchange.service_tier else {}
+
+
 def response_body(exchange: Exchange, reason: str) -> bytes:
     body = {
         "metrics": {"latencyMs": exchange.latency_ms()},
         "output": {"message": {"content": _content(exchange), "role": "assistant"}},
         "stopReason": STOP_REASONS.get(reason, "end_turn"),
         "usage": {**_usage(exchange), "serverToolUsage": {}},
+        **_tier(exchange),
     }
     if exchange.guardrail is not None and exchange.guardrail.traced:
         body["trace"] = exchange.guardrail.converse_trace()
@@ -220,7 +226,11 @@ def stream(deltas: Iterator[Delta], exchange: Exchange) -> Iterator[bytes]:
     if open_kind or index == 0:
         yield frame("contentBlockStop", {"contentBlockIndex": index})
     yield frame("messageStop", {"stopReason": STOP_REASONS.get(reason, "end_turn")})
-    metadata: dict[str, Any] = {"usage": _usage(exchange), "metrics": {"latencyMs": exchange.latency_ms()}}
+    metadata: dict[str, Any] = {
+        "usage": _usage(exchange),
+        "metrics": {"latencyMs": exchange.latency_ms()},
+        **_tier(exchange),
+    }
     if exchange.guardrail is not None and exchange.guardrail.traced:
         metadata["trace"] = exchange.guardrail.converse_trace()
     yield frame("metadata", metadata)
