@@ -19,8 +19,8 @@ from bedrock_mistral import catalog, codecs
 from bedrock_mistral.catalog import Api, ModelSpec
 from bedrock_mistral.codecs import Encoded
 from bedrock_mistral.errors import BedrockMistralError, MalformedResponseError
-from bedrock_mistral.transport import deadline as deadlines
 from bedrock_mistral.service_options import validate_service
+from bedrock_mistral.transport import deadline as deadlines
 from bedrock_mistral.transport import profiles
 from bedrock_mistral.transport.clients import PARSED_REQUEST_ID, AsyncClientPool, ClientSettings
 from bedrock_mistral.transport.error_mapping import map_exception, mapped_types
