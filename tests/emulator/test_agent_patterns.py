@@ -242,6 +242,19 @@ def test_a_selector_prompt_in_other_words(local_bedrock: LocalBedrock) -> None:
     assert answer["index"] == 2 and "parcel tracking" in answer["why"]
 
 
+def test_a_numbered_list_without_a_choice_to_make_is_data(local_bedrock: LocalBedrock) -> None:
+    from langchain_bedrock_mistral import ChatBedrockMistral
+
+    llm = ChatBedrockMistral(model=LARGE_2, max_retries=0, **local_bedrock.client_kwargs())
+    prompt = (
+        'Summarize this order in JSON like {"items": 0, "customer": "..."}:\n'
+        "1. 3 pears for Lena Vogt\n2. 5 plums\n3. 1 melon"
+    )
+    answer = json.loads(str(llm.invoke(prompt).content))
+    assert set(answer) == {"items", "customer"}  # the example's keys, not a selection
+    assert isinstance(answer["items"], int) and answer["customer"] == "Lena Vogt"
+
+
 # --- structured output -------------------------------------------------------------------------------
 
 

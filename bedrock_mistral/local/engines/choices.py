@@ -20,6 +20,7 @@ _ITEM = re.compile(r"^[ \t]*(?:\((?P<a>\d+)\)|(?P<b>\d+)[.)])[ \t]+(?P<text>\S.*
 _EXAMPLE_KEY = re.compile(r"[\"']?(?P<key>[A-Za-z_]\w*)[\"']?\s*:\s*(?P<value>-?\d+|\"[^\"\n]*\"|'[^'\n]*')")
 _QUESTION = re.compile(r"\b(?:question|query|request|input|task)\b[^:\n]{0,40}:\s*(?:'(?P<s>[^\n]*)'|\"(?P<d>[^\n]*)\"|(?P<bare>[^\n]+))", re.I)
 _SEVERAL = re.compile(r"\bchoices\b(?!\s+are\b)|\bno more than\s+(?P<max>\d+)|\bselect (?:all|several|multiple)\b", re.I)
+_SELECTING = re.compile(r"\b(?:choices?|options?|select|pick|choose|most relevant|best match(?:es|ing)?)\b", re.I)
 _CLAUSE = re.compile(r"\s*(?:[,;?]|\band\b|\balso\b)\s*", re.I)
 
 
@@ -97,6 +98,8 @@ def pick(question: str, choices: list[str], several: bool, limit: int) -> list[t
 def answer(conversation: Conversation) -> str | None:
     """The selection as the example's JSON, or None when the prompt is not a selector prompt."""
     text = conversation.last_user_text
+    if not _SELECTING.search(text):
+        return None  # a numbered list in a prompt that asks for no choice is data, not choices
     choices = choices_in(text)
     shape = requested_format(text) if choices else None
     if shape is None:

@@ -79,6 +79,10 @@ def target(conversation: Conversation) -> Target:
             schema, spans = located
             evidence = evidence_text(schemas.without(question, spans) if text is question else question)
             return Target(schema, evidence)
+    shown = schemas.example(question)
+    if shown is not None:
+        schema, spans = shown
+        return Target(schema, evidence_text(schemas.without(question, spans)))
     for text in (question, conversation.system):
         keys = json_keys.named_keys(text)
         if keys:

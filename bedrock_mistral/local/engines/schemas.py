@@ -121,3 +121,28 @@ def strip_schemas(text: str) -> str:
     """`text` without any JSON object that looks like a schema (they are instructions, not evidence)."""
     spans = [(s, e) for s, e, v in _objects(text) if looks_like_schema(v)]
     return without(text, spans)
+
+
+_EXAMPLE_CUE = re.compile(r"\bjson\b[^{}]{0,60}\b(?:like|e\.g\.|for example|such as|as in|example|shaped)\b[^{}]{0,20}$", re.I)
+
+
+def _schema_of(value: Any) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"type": "boolean"}
+    if isinstance(value, int):
+        return {"type": "integer"}
+    if isinstance(value, float):
+        return {"type": "number"}
+    if isinstance(value, list):
+        return {"type": "array", "items": _schema_of(value[0]) if value else {"type": "string"}}
+    if isinstance(value, dict):
+        return {"type": "object", "properties": {k: _schema_of(v) for k, v in value.items()}, "required": list(value)}
+    return {"type": "string"}
+
+
+def example(text: str) -> tuple[dict[str, Any], list[tuple[int, int]]] | None:
+    """The schema of a JSON example the prompt shows ('answer in JSON like {"count": 0}') and its span."""
+    for start, end, value in reversed(_objects(text)):
+        if isinstance(value, dict) and value and not looks_like_schema(value) and _EXAMPLE_CUE.search(text[:start]):
+            return _schema_of(value), [(start, end)]
+    return None
