@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 from bedrock_mistral.catalog import MODELS, ModelSpec, resolve
 from bedrock_mistral.types import (
     ChatRequest,
-    ChatResponse,
     CompletionRequest,
     DocumentPart,
     GuardrailConfig,
     ImagePart,
     InferenceParams,
     Message,
+    ModelResponse,
     ResponseFormat,
     StreamDelta,
     TextPart,
@@ -25,13 +25,13 @@ from bedrock_mistral.types import (
 )
 
 if TYPE_CHECKING:
-    from bedrock_mistral.transport import BedrockClient
+    from bedrock_mistral.client import BedrockClient
 
 
 def __getattr__(name: str) -> Any:
     """The transport (and boto3 with it) loads on first use, so the emulator and the catalog import fast."""
     if name == "BedrockClient":
-        from bedrock_mistral.transport import BedrockClient
+        from bedrock_mistral.client import BedrockClient
 
         return BedrockClient
     raise AttributeError(f"module 'bedrock_mistral' has no attribute {name!r}")
@@ -41,7 +41,7 @@ __all__ = [
     "MODELS",
     "BedrockClient",
     "ChatRequest",
-    "ChatResponse",
+    "ModelResponse",
     "CompletionRequest",
     "DocumentPart",
     "GuardrailConfig",

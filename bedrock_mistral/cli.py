@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 from botocore.exceptions import BotoCoreError
 
 from bedrock_mistral.catalog import API_NAMES, MODELS, BodyFormat, ModelSpec, Range
+from bedrock_mistral.client import BedrockClient
 from bedrock_mistral.errors import BedrockMistralError
-from bedrock_mistral.transport import BedrockClient
 from bedrock_mistral.transport.region import region_from_env
 from bedrock_mistral.types import ChatRequest, InferenceParams, Message, StreamDelta, Usage
 

@@ -7,8 +7,10 @@ Nothing here knows LangChain, LlamaIndex, botocore or a wire format.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
+
+from bedrock_mistral.tool_arguments import parse_arguments
 
 Role = Literal["system", "user", "assistant", "tool"]
 
@@ -85,6 +87,12 @@ class ToolCall:
     raw_arguments: str | None = None
     invalid: str | None = None
 
+    @classmethod
+    def from_raw(cls, id: str, name: str, arguments: Any) -> ToolCall:
+        """A call from arguments as received (JSON text or an object); bad arguments are kept and flagged."""
+        parsed, raw_text, problem = parse_arguments(arguments)
+        return cls(id, name, parsed, raw_text, problem)
+
 
 @dataclass(frozen=True)
 class Message:
@@ -146,6 +154,25 @@ class InferenceParams:
     top_p: float | None = None
     top_k: int | None = None
     stop: tuple[str, ...] = ()
+
+    def overridden_by(self, overrides: InferenceParams | Mapping[str, Any]) -> InferenceParams:
+        """These parameters with every value `overrides` sets; None (and no stop sequences) keeps ours.
+
+        `overrides` is other parameters (a call's over a client's) or keyword arguments by name, where
+        `stop` may be one string (one sequence, not its characters) or a sequence of strings.
+        """
+        if isinstance(overrides, InferenceParams):
+            given: dict[str, Any] = {k: v for k, v in vars(overrides).items() if v is not None and v != ()}
+        else:
+            given = {k: overrides[k] for k in _PARAM_NAMES if overrides.get(k) is not None}
+            if "stop" in given:
+                stop = given["stop"]
+                # Anything but a string or a list stays as given, for validation to refuse by name.
+                given["stop"] = (stop,) if isinstance(stop, str) else tuple(stop) if isinstance(stop, list) else stop
+        return replace(self, **given) if given else self
+
+
+_PARAM_NAMES = tuple(f.name for f in fields(InferenceParams))
 
 
 @dataclass(frozen=True)
@@ -221,7 +248,7 @@ class Metrics:
 
 
 @dataclass(frozen=True)
-class ChatResponse:
+class ModelResponse:
     text: str
     tool_calls: tuple[ToolCall, ...] = ()
     stop_reason: StopReason | None = None

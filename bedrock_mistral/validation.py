@@ -179,6 +179,8 @@ def validate_params(spec: ModelSpec, params: InferenceParams, api: Api, body: Bo
 def validate_stop(spec: ModelSpec, stop: Sequence[str]) -> None:
     if isinstance(stop, str):
         raise ParameterError("stop", stop, spec.model_id, "a list of strings, not a single string")
+    if not isinstance(stop, (list, tuple)):
+        raise ParameterError("stop", stop, spec.model_id, "a string (one stop sequence) or a list of strings")
     if len(stop) > MAX_STOP_SEQUENCES:
         raise ParameterError(
             "stop", list(stop), spec.model_id, f"at most {MAX_STOP_SEQUENCES} stop sequences, got {len(stop)}"

@@ -14,8 +14,8 @@ import time
 import uuid
 
 from bedrock_mistral.batch import submit_batch
+from bedrock_mistral.client import BedrockClient
 from bedrock_mistral.local import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
-from bedrock_mistral.transport import BedrockClient
 from bedrock_mistral.types import ChatRequest, InferenceParams, Message
 
 MODEL = "mistral.mistral-large-2407-v1:0"

@@ -38,7 +38,7 @@ async def stream_all(connection: Connection) -> list[AIMessageChunk]:
     start = time.perf_counter()
     answers = await asyncio.gather(*(stream_one(llm, n, q) for n, q in enumerate(QUESTIONS, 1)))
     print(f"{len(answers)} streams in {time.perf_counter() - start:.2f} s")
-    await llm.bedrock.aclose()  # close the async HTTP session before the event loop ends
+    await llm.transport.aclose()  # close the async HTTP session before the event loop ends
     for number, answer in enumerate(answers, 1):
         print(f"[{number}] answer: {answer.content}")
         print(f"[{number}] usage: {answer.usage_metadata}")

@@ -7,6 +7,7 @@ both classes accept the same arguments and fail the same way: the transport vali
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.utils import secret_from_env
@@ -16,7 +17,7 @@ from typing_extensions import Self
 from bedrock_mistral import BedrockClient, GuardrailConfig, InferenceParams, ModelSpec
 from bedrock_mistral.errors import BedrockMistralError, ConfigurationError
 from bedrock_mistral.transport.region import region_from_env
-from bedrock_mistral.types import ChatResponse
+from bedrock_mistral.types import ModelResponse
 from bedrock_mistral.validation import check_option_types, stop_sequences
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ class BedrockMistralBase(BaseModel):
     guardrail_trace: Literal["enabled", "disabled", "enabled_full"] | None = None
     additional_model_request_fields: dict[str, Any] | None = None
 
-    _bedrock: BedrockClient | None = PrivateAttr(default=None)
+    _transport: BedrockClient | None = PrivateAttr(default=None)
     _other_models: dict[str, BedrockClient] = PrivateAttr(default_factory=dict)
 
     def __init__(self, **data: Any) -> None:
@@ -158,7 +159,7 @@ class BedrockMistralBase(BaseModel):
     @model_validator(mode="after")
     def _build_client(self) -> Self:
         """Build the transport client now, so bad parameters fail at construction with its message."""
-        self._bedrock = self._new_client(self.model)
+        self._transport = self._new_client(self.model)
         return self
 
     # --- transport ----------------------------------------------------------------------------------
@@ -216,41 +217,34 @@ class BedrockMistralBase(BaseModel):
         )
 
     @property
-    def bedrock(self) -> BedrockClient:
+    def transport(self) -> BedrockClient:
         """The transport client for the configured model."""
-        if self._bedrock is None:  # only after model_construct(), which skips validators
-            self._bedrock = self._new_client(self.model)
-        return self._bedrock
+        if self._transport is None:  # only after model_construct(), which skips validators
+            self._transport = self._new_client(self.model)
+        return self._transport
 
     @property
     def spec(self) -> ModelSpec:
-        return self.bedrock.spec
+        return self.transport.spec
 
     def _client_for(self, model: str | None) -> BedrockClient:
         """The client for a per-call `model=` override (one cached client per model id)."""
         if model is None or model == self.model:
-            return self.bedrock
+            return self.transport
         if model not in self._other_models:
             self._other_models[model] = self._new_client(model)
         return self._other_models[model]
 
     def _call_params(self, stop: list[str] | None, kwargs: dict[str, Any]) -> InferenceParams:
         """The configured sampling parameters with per-call overrides; pops what it uses from kwargs."""
-        values = {name: kwargs.pop(name, None) for name in CALL_PARAMS}
-        base = self._default_params()
-        return InferenceParams(
-            max_tokens=values["max_tokens"] if values["max_tokens"] is not None else base.max_tokens,
-            temperature=values["temperature"] if values["temperature"] is not None else base.temperature,
-            top_p=values["top_p"] if values["top_p"] is not None else base.top_p,
-            top_k=values["top_k"] if values["top_k"] is not None else base.top_k,
-            stop=stop_sequences(stop, self.model) if stop is not None else base.stop,
-        )
+        params = self._default_params().overridden_by({name: kwargs.pop(name, None) for name in CALL_PARAMS})
+        return params if stop is None else replace(params, stop=stop_sequences(stop, self.model))
 
     def _batch_job(
         self,
         inputs: Sequence[Any] | Mapping[Any, Any],
         request: Callable[[Any, list[str] | None, dict[str, Any]], Any],
-        output: Callable[[BedrockClient], Callable[[ChatResponse], Any]],
+        output: Callable[[BedrockClient], Callable[[ModelResponse], Any]],
         s3_uri: str,
         role_arn: str,
         kwargs: dict[str, Any],
@@ -269,12 +263,12 @@ class BedrockMistralBase(BaseModel):
     def _attach_batch_job(
         self,
         job_arns: str | Sequence[str],
-        output: Callable[[BedrockClient], Callable[[ChatResponse], Any]],
+        output: Callable[[BedrockClient], Callable[[ModelResponse], Any]],
         options: dict[str, Any],
     ) -> BatchJob:
         from bedrock_mistral.batch import attach
 
-        return attach(job_arns, client=self.bedrock, **options).with_output(output(self.bedrock))
+        return attach(job_arns, client=self.transport, **options).with_output(output(self.transport))
 
     def _ls_common(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         """LangSmith parameters both model types report."""
@@ -299,7 +293,7 @@ class BedrockMistralBase(BaseModel):
     def _identifying_params(self) -> dict[str, Any]:
         return {
             "model": self.model,
-            "api": self.bedrock.api,
+            "api": self.transport.api,
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
             "top_p": self.top_p,

@@ -16,8 +16,8 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 
-from bedrock_mistral.transport import BedrockClient
-from bedrock_mistral.types import ChatRequest, ChatResponse
+from bedrock_mistral.client import BedrockClient
+from bedrock_mistral.types import ChatRequest, ModelResponse
 from langchain_bedrock_mistral import messages as convert
 from langchain_bedrock_mistral import tools as tooling
 from langchain_bedrock_mistral._client import CALL_PARAMS, BedrockMistralBase, check_call_kwargs
@@ -56,7 +56,7 @@ class ChatBedrockMistral(BedrockMistralBase, BaseChatModel):
 
     def _resolve_model_profile(self) -> ModelProfile | None:
         """Capabilities from the catalog row, for the API this instance uses."""
-        client = self.bedrock
+        client = self.transport
         if not client.resolved:  # an application profile met inside an event loop: looked up on first call
             return None
         spec, api = client.spec, client.api
@@ -101,7 +101,7 @@ class ChatBedrockMistral(BedrockMistralBase, BaseChatModel):
         )
         return client, request
 
-    def _result(self, response: ChatResponse, client: BedrockClient) -> ChatResult:
+    def _result(self, response: ModelResponse, client: BedrockClient) -> ChatResult:
         message = convert.from_response(response, client.model_id)
         info = {"finish_reason": response.stop_reason, "stop_reason": response.raw_stop_reason}
         # LangChain copies llm_output into response_metadata: keep it to what is not already there.
@@ -201,7 +201,7 @@ class ChatBedrockMistral(BedrockMistralBase, BaseChatModel):
         return self._request(self._convert_input(item).to_messages(), stop, kwargs)[1]
 
     @staticmethod
-    def _batch_output(client: BedrockClient) -> Callable[[ChatResponse], AIMessage]:
+    def _batch_output(client: BedrockClient) -> Callable[[ModelResponse], AIMessage]:
         return lambda response: convert.from_response(response, client.model_id)
 
     # --- tools and structured output -------------------------------------------------------------
@@ -240,7 +240,7 @@ class ChatBedrockMistral(BedrockMistralBase, BaseChatModel):
         if kwargs:
             raise TypeError(f"with_structured_output got unexpected argument(s): {', '.join(sorted(kwargs))}")
         if method is None:
-            method = "function_calling" if self.spec.supports_tools(self.bedrock.api) else "json_schema"
+            method = "function_calling" if self.spec.supports_tools(self.transport.api) else "json_schema"
         return tooling.structured_runnable(self, schema, method, include_raw)
 
 

@@ -13,9 +13,9 @@ from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackMana
 from langchain_core.language_models import BaseLLM, LangSmithParams, LanguageModelInput
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 
+from bedrock_mistral.client import BedrockClient
 from bedrock_mistral.stream_summary import StreamSummary
-from bedrock_mistral.transport import BedrockClient
-from bedrock_mistral.types import ChatResponse, CompletionRequest, StreamDelta
+from bedrock_mistral.types import CompletionRequest, ModelResponse, StreamDelta
 from langchain_bedrock_mistral import messages as convert
 from langchain_bedrock_mistral._client import CALL_PARAMS, BedrockMistralBase, check_call_kwargs
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 _CALL_KWARGS = (*CALL_PARAMS, "model")
 
 
-def _info(response: ChatResponse | None, deltas: _StreamInfo | None = None) -> dict[str, Any]:
+def _info(response: ModelResponse | None, deltas: _StreamInfo | None = None) -> dict[str, Any]:
     """`generation_info`: normalized and raw stop reason, token usage and latency."""
     source = response if response is not None else deltas
     assert source is not None
@@ -191,7 +191,7 @@ class BedrockMistralLLM(BedrockMistralBase, BaseLLM):
         yield state.final()
 
 
-def _text(response: ChatResponse) -> str:
+def _text(response: ModelResponse) -> str:
     return response.text
 
 

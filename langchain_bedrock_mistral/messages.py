@@ -28,12 +28,12 @@ from bedrock_mistral.errors import InvalidRequestError
 from bedrock_mistral.stream_summary import StreamSummary
 from bedrock_mistral.types import (
     AudioPart,
-    ChatResponse,
     ContentPart,
     DocumentPart,
     ImagePart,
     Message,
     Metrics,
+    ModelResponse,
     ReasoningPart,
     Role,
     StopReason,
@@ -329,7 +329,7 @@ def _lc_tool_calls(calls: Sequence[ToolCall]) -> tuple[list[Any], list[Any]]:
     return good, bad
 
 
-def from_response(response: ChatResponse, model_name: str) -> AIMessage:
+def from_response(response: ModelResponse, model_name: str) -> AIMessage:
     good, bad = _lc_tool_calls(response.tool_calls)
     extra = reasoning_kwargs(response.reasoning, response.reasoning_parts)
     return AIMessage(

@@ -29,17 +29,17 @@ from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import BaseOutputParser, PydanticProgramMode
 
 from bedrock_mistral.catalog import BodyFormat, ModelSpec
+from bedrock_mistral.client import BedrockClient
 from bedrock_mistral.errors import ConfigurationError
-from bedrock_mistral.transport import BedrockClient
 from bedrock_mistral.types import (
     ChatRequest,
     CompletionRequest,
     InferenceParams,
+    ModelResponse,
     StreamDelta,
     ToolChoice,
     ToolSpec,
 )
-from bedrock_mistral.types import ChatResponse as NeutralResponse
 from bedrock_mistral.validation import check_option_types
 from llama_index_bedrock_mistral import messages as convert
 from llama_index_bedrock_mistral import settings
@@ -285,7 +285,7 @@ class BedrockMistral(FunctionCallingLLM):
             top_k=self.top_k,
             stop=self.stop,
         )
-        return settings.override_params(configured, kwargs)
+        return configured.overridden_by(kwargs)
 
     def _with_system(self, messages: Sequence[ChatMessage]) -> list[ChatMessage]:
         """`system_prompt` first, unless the caller already put that same system message in."""
@@ -353,12 +353,12 @@ class BedrockMistral(FunctionCallingLLM):
             )
         return self._chat_request([ChatMessage(role=MessageRole.USER, content=prompt)], kwargs)
 
-    def _send(self, request: CompletionRequest | ChatRequest) -> NeutralResponse:
+    def _send(self, request: CompletionRequest | ChatRequest) -> ModelResponse:
         if isinstance(request, CompletionRequest):
             return self._transport.complete(request)
         return self._transport.chat(request)
 
-    async def _asend(self, request: CompletionRequest | ChatRequest) -> NeutralResponse:
+    async def _asend(self, request: CompletionRequest | ChatRequest) -> ModelResponse:
         if isinstance(request, CompletionRequest):
             return await self._transport.acomplete(request)
         return await self._transport.achat(request)

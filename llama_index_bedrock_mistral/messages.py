@@ -18,6 +18,7 @@ from typing import Any
 from llama_index.core.base.llms.types import (
     AudioBlock,
     ChatMessage,
+    ChatResponse,
     CitableBlock,
     CitationBlock,
     CompletionResponse,
@@ -29,19 +30,17 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
     VideoBlock,
 )
-from llama_index.core.base.llms.types import ChatResponse as LIChatResponse
 from llama_index.core.bridge.pydantic import BaseModel
 
-from bedrock_mistral.codecs.common import parse_arguments
 from bedrock_mistral.errors import InvalidRequestError, UnsupportedFeatureError
 from bedrock_mistral.prompt import render_prompt
 from bedrock_mistral.types import (
     AudioPart,
-    ChatResponse,
     ContentPart,
     DocumentPart,
     ImagePart,
     Message,
+    ModelResponse,
     ReasoningPart,
     ResponseFormat,
     Role,
@@ -167,8 +166,7 @@ def _call_from_dict(raw: Mapping[str, Any]) -> ToolCall | None:
         (source[k] for k in ("arguments", "input", "tool_kwargs", "args") if k in source),
         raw.get("tool_kwargs", raw.get("input")),
     )
-    arguments, raw_text, problem = parse_arguments(value)
-    return ToolCall(str(call_id), str(name), arguments, raw_text, problem)
+    return ToolCall.from_raw(str(call_id), str(name), value)
 
 
 def tool_calls_of(message: ChatMessage) -> tuple[ToolCall, ...]:
@@ -176,8 +174,7 @@ def tool_calls_of(message: ChatMessage) -> tuple[ToolCall, ...]:
     calls = []
     for block in message.blocks:
         if isinstance(block, ToolCallBlock):
-            arguments, raw_text, problem = parse_arguments(block.tool_kwargs)
-            calls.append(ToolCall(block.tool_call_id or "", block.tool_name, arguments, raw_text, problem))
+            calls.append(ToolCall.from_raw(block.tool_call_id or "", block.tool_name, block.tool_kwargs))
     if calls:
         return tuple(calls)
     for raw in message.additional_kwargs.get("tool_calls") or []:
@@ -282,7 +279,7 @@ def _arguments_text(call: ToolCall) -> str:
     return call.raw_arguments if call.invalid and call.raw_arguments else json.dumps(call.arguments)
 
 
-def raw_of(response: ChatResponse) -> dict[str, Any]:
+def raw_of(response: ModelResponse) -> dict[str, Any]:
     raw: dict[str, Any] = {
         "model_id": response.model_id,
         "api": response.api,
@@ -328,16 +325,16 @@ def assistant_message(
     return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks, additional_kwargs=additional)
 
 
-def to_chat_response(response: ChatResponse) -> LIChatResponse:
+def to_chat_response(response: ModelResponse) -> ChatResponse:
     calls = [
         (c.id, c.name, c.arguments if not c.invalid else (c.raw_arguments or ""), _arguments_text(c))
         for c in response.tool_calls
     ]
     reasoning = response.reasoning_parts or ((ReasoningPart(response.reasoning),) if response.reasoning else ())
-    return LIChatResponse(message=assistant_message(response.text, calls, reasoning), raw=raw_of(response))
+    return ChatResponse(message=assistant_message(response.text, calls, reasoning), raw=raw_of(response))
 
 
-def to_completion_response(response: ChatResponse) -> CompletionResponse:
+def to_completion_response(response: ModelResponse) -> CompletionResponse:
     return CompletionResponse(text=response.text, raw=raw_of(response))
 
 
@@ -415,9 +412,9 @@ class StreamAccumulator:
         reasoning.extend(ReasoningPart(redacted=r) for r in self.redacted)
         return assistant_message(self.text, calls, reasoning)
 
-    def chat_chunk(self, text_delta: str, reasoning_delta: str) -> LIChatResponse:
+    def chat_chunk(self, text_delta: str, reasoning_delta: str) -> ChatResponse:
         additional = {"thinking_delta": reasoning_delta} if reasoning_delta else {}
-        return LIChatResponse(
+        return ChatResponse(
             message=self.message(), delta=text_delta, raw=dict(self.raw), additional_kwargs=additional
         )
 

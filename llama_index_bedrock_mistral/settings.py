@@ -7,12 +7,12 @@ the `BedrockClient` raises its clear `ValueError` subclasses before anything is 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from bedrock_mistral.catalog import Api
+from bedrock_mistral.client import BedrockClient
 from bedrock_mistral.errors import ConfigurationError
-from bedrock_mistral.transport import BedrockClient
 from bedrock_mistral.types import GuardrailConfig, InferenceParams
 from bedrock_mistral.validation import stop_sequences
 
@@ -44,21 +44,6 @@ def inference_params(
     return InferenceParams(
         max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k, stop=stop_tuple(stop)
     )
-
-
-def override_params(base: InferenceParams, overrides: Mapping[str, Any]) -> InferenceParams:
-    """The configured parameters with per-call keyword arguments (None keeps the configured value)."""
-    values: dict[str, Any] = {
-        "max_tokens": base.max_tokens,
-        "temperature": base.temperature,
-        "top_p": base.top_p,
-        "top_k": base.top_k,
-        "stop": base.stop,
-    }
-    for name in PARAM_NAMES:
-        if overrides.get(name) is not None:
-            values[name] = overrides[name]
-    return inference_params(**values)
 
 
 def guardrail_config(

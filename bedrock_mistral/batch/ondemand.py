@@ -15,13 +15,13 @@ from bedrock_mistral.batch.errors import BatchRecordError
 from bedrock_mistral.batch.output import BatchResult
 from bedrock_mistral.batch.records import Record, record_id
 from bedrock_mistral.errors import BedrockMistralError
-from bedrock_mistral.types import ChatResponse
+from bedrock_mistral.types import ModelResponse
 
 if TYPE_CHECKING:
-    from bedrock_mistral.transport import BedrockClient
+    from bedrock_mistral.client import BedrockClient
 
 
-def _row(record: Record, keys: Sequence[Any] | None, outcome: ChatResponse | BedrockMistralError) -> BatchResult:
+def _row(record: Record, keys: Sequence[Any] | None, outcome: ModelResponse | BedrockMistralError) -> BatchResult:
     """A row from one call's outcome: the response, or the error as the record's typed error."""
     key = keys[record.index] if keys is not None else record.index
     if isinstance(outcome, BedrockMistralError):
@@ -31,7 +31,7 @@ def _row(record: Record, keys: Sequence[Any] | None, outcome: ChatResponse | Bed
     return BatchResult(record.index, key, response=outcome)
 
 
-def _send(client: BedrockClient, record: Record) -> ChatResponse | BedrockMistralError:
+def _send(client: BedrockClient, record: Record) -> ModelResponse | BedrockMistralError:
     try:
         return client.send(record.encoded)
     except BedrockMistralError as exc:
@@ -44,7 +44,7 @@ async def arun(
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def one(record: Record) -> BatchResult:
-        outcome: ChatResponse | BedrockMistralError
+        outcome: ModelResponse | BedrockMistralError
         async with gate:
             try:
                 outcome = await client.asend(record.encoded)

@@ -17,8 +17,8 @@ from bedrock_mistral import codecs
 from bedrock_mistral.batch.errors import BatchOutputError, BatchRecordError
 from bedrock_mistral.batch.records import index_of
 from bedrock_mistral.catalog import BodyFormat
-from bedrock_mistral.codecs.common import usage_from_invocation_metrics
-from bedrock_mistral.types import ChatResponse
+from bedrock_mistral.codecs.usage import usage_from_invocation_metrics
+from bedrock_mistral.types import ModelResponse
 
 INVOCATION_METRICS = "amazon-bedrock-invocationMetrics"
 
@@ -30,7 +30,7 @@ class BatchResult:
     index: int
     key: Any
     """The input's key: its position in a list, or its key in a mapping."""
-    response: ChatResponse | None = None
+    response: ModelResponse | None = None
     error: BatchRecordError | None = None
     output: Any = None
     """The response as the caller's framework type (an adapter's job), else the neutral response."""
@@ -39,7 +39,7 @@ class BatchResult:
     def ok(self) -> bool:
         return self.error is None
 
-    def unwrap(self) -> ChatResponse:
+    def unwrap(self) -> ModelResponse:
         """The response, or the record's error raised."""
         if self.error is not None:
             raise self.error
@@ -51,7 +51,7 @@ class BatchResult:
 class OutputLine:
     index: int
     record_id: str
-    response: ChatResponse | None
+    response: ModelResponse | None
     error: BatchRecordError | None
 
 

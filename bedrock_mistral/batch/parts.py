@@ -19,7 +19,7 @@ from bedrock_mistral.batch.errors import BatchInputError
 from bedrock_mistral.catalog import BatchLimits
 
 if TYPE_CHECKING:
-    from bedrock_mistral.transport import BedrockClient
+    from bedrock_mistral.client import BedrockClient
 
 
 @dataclass

@@ -16,8 +16,8 @@ from bedrock_mistral.errors import ConfigurationError
 from bedrock_mistral.types import ChatRequest, CompletionRequest
 
 if TYPE_CHECKING:
+    from bedrock_mistral.client import BedrockClient
     from bedrock_mistral.codecs import Encoded
-    from bedrock_mistral.transport import BedrockClient
 
 BatchRequest = ChatRequest | CompletionRequest
 InvocationType = Literal["InvokeModel", "Converse"]

@@ -21,7 +21,7 @@ from bedrock_mistral.catalog import BatchLimits
 from bedrock_mistral.errors import ConfigurationError, UnsupportedFeatureError
 
 if TYPE_CHECKING:
-    from bedrock_mistral.transport import BedrockClient
+    from bedrock_mistral.client import BedrockClient
 
 _JOB_NAME = re.compile(r"^[a-zA-Z0-9]{1,63}(-*[a-zA-Z0-9\+\-\.]){0,63}$")
 _ROLE_ARN = re.compile(r"^arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+$")

@@ -18,11 +18,10 @@ from bedrock_mistral.codecs.stream import StreamDecoder
 from bedrock_mistral.service_options import invoke_parameters
 from bedrock_mistral.types import (
     ChatRequest,
-    ChatResponse,
     CompletionRequest,
     GuardrailConfig,
-    InferenceParams,
     Message,
+    ModelResponse,
     StreamDelta,
     ToolCallDelta,
 )
@@ -31,6 +30,8 @@ CONVERSE = "converse"
 
 
 @dataclass(frozen=True)
+
+
 class Encoded:
     """A request ready for the transport.
 
@@ -125,7 +126,7 @@ def _merge_additional(payload: dict[str, Any], extra: Mapping[str, Any] | None) 
         payload.setdefault(key, value)
 
 
-def decode(encoded: Encoded, body: Mapping[str, Any], headers: Mapping[str, Any]) -> ChatResponse:
+def decode(encoded: Encoded, body: Mapping[str, Any], headers: Mapping[str, Any]) -> ModelResponse:
     """`body` is the parsed InvokeModel JSON body, or the boto3 Converse response."""
     if encoded.format == CONVERSE:
         return converse.decode(body, encoded.model_id)
@@ -151,7 +152,7 @@ def stream_decoder(encoded: Encoded) -> StreamDecoder:
     return text_completion.TextStreamDecoder()
 
 
-def response_to_deltas(response: ChatResponse) -> list[StreamDelta]:
+def response_to_deltas(response: ModelResponse) -> list[StreamDelta]:
     """One non-streamed answer as stream deltas: for requests the API cannot stream (tools on Converse)."""
     deltas = [StreamDelta(role="assistant")]
     deltas.extend(
@@ -173,17 +174,3 @@ def response_to_deltas(response: ChatResponse) -> list[StreamDelta]:
         )
     )
     return deltas
-
-
-def with_defaults(params: InferenceParams, defaults: InferenceParams) -> InferenceParams:
-    """Per-call parameters over the client's configured ones."""
-    return InferenceParams(
-        max_tokens=params.max_tokens if params.max_tokens is not None else defaults.max_tokens,
-        temperature=params.temperature if params.temperature is not None else defaults.temperature,
-        top_p=params.top_p if params.top_p is not None else defaults.top_p,
-        top_k=params.top_k if params.top_k is not None else defaults.top_k,
-        stop=params.stop or defaults.stop,
-    )
-
-
-__all__ = ["Encoded", "StreamDecoder", "decode", "encode_chat", "encode_completion", "stream_decoder"]

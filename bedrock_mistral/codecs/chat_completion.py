@@ -11,24 +11,21 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bedrock_mistral.codecs.common import (
-    as_mapping,
+from bedrock_mistral.codecs.json_instruction import schema_instruction
+from bedrock_mistral.codecs.stop_reasons import normalize_stop_reason
+from bedrock_mistral.codecs.stop_sequences import truncate_at_stop
+from bedrock_mistral.codecs.stream import StreamDecoder
+from bedrock_mistral.codecs.tool_ids import mistral_tool_call_id
+from bedrock_mistral.codecs.usage import (
     metrics_from_headers,
-    mistral_tool_call_id,
-    normalize_stop_reason,
-    parse_arguments,
-    require_answer,
-    to_int,
-    truncate_at_stop,
     usage_from_headers,
     usage_from_invocation_metrics,
 )
-from bedrock_mistral.codecs.json_instruction import schema_instruction
-from bedrock_mistral.codecs.stream import StreamDecoder
+from bedrock_mistral.codecs.values import as_mapping, require_answer, to_int
 from bedrock_mistral.types import (
     ChatRequest,
-    ChatResponse,
     Message,
+    ModelResponse,
     StreamDelta,
     ToolCall,
     ToolCallDelta,
@@ -129,15 +126,8 @@ def decode_tool_calls(raw_calls: Any) -> tuple[ToolCall, ...]:
         if not isinstance(raw, Mapping):
             continue
         function = as_mapping(raw.get("function"))
-        arguments, raw_text, problem = parse_arguments(function.get("arguments"))
         calls.append(
-            ToolCall(
-                id=str(raw.get("id") or ""),
-                name=str(function.get("name") or ""),
-                arguments=arguments,
-                raw_arguments=raw_text,
-                invalid=problem,
-            )
+            ToolCall.from_raw(str(raw.get("id") or ""), str(function.get("name") or ""), function.get("arguments"))
         )
     return tuple(calls)
 
@@ -161,7 +151,7 @@ def _raw_stop(choice: Mapping[str, Any]) -> str | None:
 
 def decode(
     body: Mapping[str, Any], headers: Mapping[str, Any], model_id: str, stop: tuple[str, ...] = ()
-) -> ChatResponse:
+) -> ModelResponse:
     require_answer(body, "choices", headers)
     choice = _choice(body)
     message = _message(choice)
@@ -176,7 +166,7 @@ def decode(
         )
         if prompt_tokens is not None or completion_tokens is not None:
             usage = Usage(prompt_tokens or 0, completion_tokens or 0)
-    return ChatResponse(
+    return ModelResponse(
         text=text,
         tool_calls=decode_tool_calls(message.get("tool_calls")),
         stop_reason="stop" if stopped else normalize_stop_reason(raw),

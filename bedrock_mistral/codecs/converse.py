@@ -16,26 +16,21 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bedrock_mistral.catalog import ModelSpec
-from bedrock_mistral.codecs.common import (
-    as_mapping,
-    converse_tool_use_id,
-    normalize_stop_reason,
-    parse_arguments,
-    require_answer,
-    to_int,
-)
 from bedrock_mistral.codecs.json_instruction import schema_instruction
+from bedrock_mistral.codecs.stop_reasons import normalize_stop_reason
 from bedrock_mistral.codecs.stream import StreamDecoder
+from bedrock_mistral.codecs.tool_ids import converse_tool_use_id
+from bedrock_mistral.codecs.values import as_mapping, require_answer, to_int
 from bedrock_mistral.errors import InvalidRequestError
 from bedrock_mistral.service_options import converse_fields
 from bedrock_mistral.types import (
     AudioPart,
     ChatRequest,
-    ChatResponse,
     DocumentPart,
     ImagePart,
     Message,
     Metrics,
+    ModelResponse,
     ReasoningPart,
     StreamDelta,
     TextPart,
@@ -256,14 +251,7 @@ def _usage(raw: Any) -> Usage | None:
 
 
 def _tool_call(block: Mapping[str, Any]) -> ToolCall:
-    arguments, raw_text, problem = parse_arguments(block.get("input"))
-    return ToolCall(
-        id=str(block.get("toolUseId") or ""),
-        name=str(block.get("name") or ""),
-        arguments=arguments,
-        raw_arguments=raw_text,
-        invalid=problem,
-    )
+    return ToolCall.from_raw(str(block.get("toolUseId") or ""), str(block.get("name") or ""), block.get("input"))
 
 
 def _reasoning_part(block: Mapping[str, Any]) -> ReasoningPart | None:
@@ -287,7 +275,7 @@ def _b64(value: str) -> bytes:
         return value.encode("utf-8")
 
 
-def decode(response: Mapping[str, Any], model_id: str) -> ChatResponse:
+def decode(response: Mapping[str, Any], model_id: str) -> ModelResponse:
     meta = as_mapping(response.get("ResponseMetadata"))
     require_answer(response, "output", {"x-amzn-requestid": meta.get("RequestId")})
     output = as_mapping(response.get("output"))
@@ -308,7 +296,7 @@ def decode(response: Mapping[str, Any], model_id: str) -> ChatResponse:
                 reasoning.append(part)
     raw = response.get("stopReason") if isinstance(response.get("stopReason"), str) else None
     metrics = as_mapping(response.get("metrics"))
-    return ChatResponse(
+    return ModelResponse(
         text="".join(texts),
         tool_calls=tuple(calls),
         stop_reason=normalize_stop_reason(raw),

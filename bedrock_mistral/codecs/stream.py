@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bedrock_mistral.codecs.common import StopScanner
+from bedrock_mistral.codecs.stop_sequences import StopScanner
 from bedrock_mistral.errors import StreamIncompleteError
 from bedrock_mistral.types import Metrics, StopReason, StreamDelta, Usage
 

@@ -6,22 +6,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from bedrock_mistral.catalog import ModelSpec
-from bedrock_mistral.codecs.common import (
+from bedrock_mistral.codecs.json_instruction import schema_instruction
+from bedrock_mistral.codecs.stop_reasons import normalize_stop_reason
+from bedrock_mistral.codecs.stream import StreamDecoder
+from bedrock_mistral.codecs.usage import (
     metrics_from_headers,
-    normalize_stop_reason,
-    require_answer,
     usage_from_headers,
     usage_from_invocation_metrics,
 )
-from bedrock_mistral.codecs.json_instruction import schema_instruction
-from bedrock_mistral.codecs.stream import StreamDecoder
+from bedrock_mistral.codecs.values import require_answer
 from bedrock_mistral.prompt import render_prompt, wrap_prompt
 from bedrock_mistral.types import (
     ChatRequest,
-    ChatResponse,
     CompletionRequest,
     InferenceParams,
     Message,
+    ModelResponse,
     StreamDelta,
 )
 
@@ -63,12 +63,12 @@ def _first_output(body: Mapping[str, Any]) -> Mapping[str, Any]:
     return {}
 
 
-def decode(body: Mapping[str, Any], headers: Mapping[str, Any], model_id: str) -> ChatResponse:
+def decode(body: Mapping[str, Any], headers: Mapping[str, Any], model_id: str) -> ModelResponse:
     require_answer(body, "outputs", headers)
     output = _first_output(body)
     raw = output.get("stop_reason")
     text = output.get("text")
-    return ChatResponse(
+    return ModelResponse(
         text=text if isinstance(text, str) else "",
         stop_reason=normalize_stop_reason(raw),
         raw_stop_reason=raw,

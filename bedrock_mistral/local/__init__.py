@@ -7,12 +7,12 @@ talks real HTTP, SigV4 and event streams to a server on 127.0.0.1.
 from bedrock_mistral.local.app import RecordedRequest
 from bedrock_mistral.local.conversation import (
     Conversation,
+    ConversationTurn,
     Delta,
+    OfferedTool,
     Reply,
-    ToolCall,
+    ToolInvocation,
     ToolResult,
-    ToolSpec,
-    Turn,
 )
 from bedrock_mistral.local.emulator import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, LocalBedrock
 from bedrock_mistral.local.engines.base import Engine
@@ -34,8 +34,8 @@ __all__ = [
     "Script",
     "ScriptedReply",
     "ScriptedRequest",
-    "ToolCall",
+    "ToolInvocation",
     "ToolResult",
-    "ToolSpec",
-    "Turn",
+    "OfferedTool",
+    "ConversationTurn",
 ]

@@ -20,7 +20,7 @@ from urllib.parse import unquote
 
 from bedrock_mistral import catalog
 from bedrock_mistral.catalog import BodyFormat, ModelSpec
-from bedrock_mistral.local import eventstream, service_options, validation
+from bedrock_mistral.local import eventstream, rejections, service_options
 from bedrock_mistral.local.auth import Authenticator, SignedRequest
 from bedrock_mistral.local.control import ControlPlane
 from bedrock_mistral.local.conversation import Conversation, Delta
@@ -37,15 +37,23 @@ from bedrock_mistral.local.wire.common import Exchange
 _ROUTE = re.compile(
     r"^/model/(?P<model>[^/?]+)/(?P<op>invoke|invoke-with-response-stream|converse|converse-stream)/?(?:\?.*)?$"
 )
+
+
 OPERATIONS = {
     "invoke": "InvokeModel",
     "invoke-with-response-stream": "InvokeModelWithResponseStream",
     "converse": "Converse",
     "converse-stream": "ConverseStream",
 }
+
+
 EVENTSTREAM = "application/vnd.amazon.eventstream"
+
+
 NESTED_TOO_DEEP = "#: the JSON document is nested too deeply"
 """Our wording (no recording of Bedrock's answer to a body nested thousands deep)."""
+
+
 _IN_STREAM = {
     "ThrottlingException": "throttlingException",
     "ValidationException": "validationException",
@@ -56,6 +64,8 @@ _IN_STREAM = {
 
 
 @dataclass
+
+
 class RecordedRequest:
     """What the emulator received, for assertions in tests."""
 
@@ -96,6 +106,8 @@ MAX_RECORDED_REQUESTS = 10_000
 
 
 @dataclass
+
+
 class RequestLog:
     """Thread-safe record of the most recent requests received."""
 
@@ -252,7 +264,7 @@ class BedrockApp:
             self.quotas.admit_request(operation, model_id)
         if not isinstance(body, dict):
             # A body that is not JSON at all is read as a String; a JSON array as a JSONArray, ...
-            found = "String" if body is None else validation.java_type(body)
+            found = "String" if body is None else rejections.java_type(body)
             raise malformed(f"#: expected type: JSONObject, found: {found}")
         metering = _Metering(self.quotas, operation, metered and bool(self.quotas))
         if operation in ("InvokeModel", "InvokeModelWithResponseStream"):
@@ -374,7 +386,7 @@ class BedrockApp:
     @staticmethod
     def _exchange(request_id: str, model_id: str, spec: ModelSpec, conversation: Conversation) -> Exchange:
         exchange = Exchange(request_id, model_id, spec, conversation)
-        validation.check_context(exchange.input_tokens, spec)
+        rejections.check_context(exchange.input_tokens, spec)
         return exchange
 
     def _engine_for(self, operation: str, exchange: Exchange, guard: GuardSettings | None) -> Engine:
@@ -433,6 +445,8 @@ class BedrockApp:
 
 
 @dataclass
+
+
 class _Metering:
     """Charges a parsed request to the token quotas (a no-op for unmetered requests)."""
 
@@ -520,7 +534,3 @@ def _json_or_none(body: bytes) -> Any:
         return json.loads(body)
     except ValueError:
         return None
-
-
-def lower_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    return {k.lower(): v for k, v in headers.items()}

@@ -18,7 +18,7 @@ StopReason = Literal[
 
 
 @dataclass
-class ToolCall:
+class ToolInvocation:
     """A call the assistant makes; `id` is filled in by the wire format (its id styles differ)."""
 
     name: str
@@ -47,10 +47,10 @@ class AudioClip:
 
 
 @dataclass
-class Turn:
+class ConversationTurn:
     role: Role
     text: str = ""
-    tool_calls: list[ToolCall] = field(default_factory=list)
+    tool_calls: list[ToolInvocation] = field(default_factory=list)
     tool_results: list[ToolResult] = field(default_factory=list)
     images: int = 0
     documents: list[str] = field(default_factory=list)
@@ -58,7 +58,7 @@ class Turn:
 
 
 @dataclass
-class ToolSpec:
+class OfferedTool:
     name: str
     description: str = ""
     parameters: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
@@ -70,8 +70,8 @@ class Conversation:
 
     model_id: str
     system: str = ""
-    turns: list[Turn] = field(default_factory=list)
-    tools: list[ToolSpec] = field(default_factory=list)
+    turns: list[ConversationTurn] = field(default_factory=list)
+    tools: list[OfferedTool] = field(default_factory=list)
     tool_choice: ToolChoice = "auto"
     forced_tool: str | None = None
     response_schema: dict[str, Any] | None = None
@@ -114,7 +114,7 @@ class Reply:
     `reasoning` is a reasoning model's thinking, sent before the answer (Converse `reasoningContent`)."""
 
     text: str = ""
-    tool_calls: list[ToolCall] = field(default_factory=list)
+    tool_calls: list[ToolInvocation] = field(default_factory=list)
     stop_reason: StopReason = "stop"
     input_tokens: int | None = None
     output_tokens: int | None = None
@@ -126,7 +126,7 @@ class Delta:
     """One streamed increment: a text piece and/or whole tool calls; the last one carries the stop reason."""
 
     text: str = ""
-    tool_calls: list[ToolCall] = field(default_factory=list)
+    tool_calls: list[ToolInvocation] = field(default_factory=list)
     stop_reason: StopReason | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None

@@ -17,9 +17,9 @@ from bedrock_mistral.local.engines.base import Engine
 from bedrock_mistral.local.faults import Faults
 from bedrock_mistral.local.guardrails import Guardrails
 from bedrock_mistral.local.quotas import Quota, Quotas
+from bedrock_mistral.local.rejections import DEFAULT_MAX_BODY_BYTES
 from bedrock_mistral.local.scripts import Script
 from bedrock_mistral.local.server import DEFAULT_IDLE_TIMEOUT_S, DEFAULT_MAX_CONNECTIONS, HttpServer
-from bedrock_mistral.local.validation import DEFAULT_MAX_BODY_BYTES
 
 DEFAULT_ACCESS_KEY_ID = "AKIALOCALBEDROCK0000"
 DEFAULT_SECRET_ACCESS_KEY = "local/bedrock/emulator/secret/key/000000"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bedrock_mistral import catalog
-from bedrock_mistral.local.conversation import Conversation, Delta, Reply, StopReason, ToolCall
+from bedrock_mistral.local.conversation import Conversation, Delta, Reply, StopReason, ToolInvocation
 from bedrock_mistral.local.engines.base import stream_reply
 from bedrock_mistral.local.faults import operation_name
 from bedrock_mistral.local.service_errors import ServiceError
@@ -35,7 +35,7 @@ STOP_REASONS: dict[str, StopReason] = {
 }
 """Accepted spellings: the native bodies' and Converse's."""
 
-ToolCallLike = ToolCall | tuple[str, Mapping[str, Any]] | Mapping[str, Any]
+ToolCallLike = ToolInvocation | tuple[str, Mapping[str, Any]] | Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -152,15 +152,15 @@ def make_reply(
     return Reply(text, calls, reason, input_tokens, output_tokens, reasoning)
 
 
-def _tool_call(value: ToolCallLike) -> ToolCall:
-    if isinstance(value, ToolCall):
-        return ToolCall(value.name, dict(value.arguments), value.id)
+def _tool_call(value: ToolCallLike) -> ToolInvocation:
+    if isinstance(value, ToolInvocation):
+        return ToolInvocation(value.name, dict(value.arguments), value.id)
     if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
-        return ToolCall(value[0], dict(value[1]))
+        return ToolInvocation(value[0], dict(value[1]))
     if isinstance(value, Mapping) and isinstance(value.get("name"), str):
-        return ToolCall(value["name"], dict(value.get("arguments") or {}), str(value.get("id", "")))
+        return ToolInvocation(value["name"], dict(value.get("arguments") or {}), str(value.get("id", "")))
     raise TypeError(
-        f"a tool call is (name, arguments), {{'name': ..., 'arguments': {{...}}}} or a ToolCall, got {value!r}"
+        f"a tool call is (name, arguments), {{'name': ..., 'arguments': {{...}}}} or a ToolInvocation, got {value!r}"
     )
 
 

@@ -36,8 +36,8 @@ from typing import Any, NoReturn
 import httptools
 
 from bedrock_mistral.local.http_types import DROP, Frame, HttpRequest, HttpResponse, Pause
+from bedrock_mistral.local.rejections import body_too_large
 from bedrock_mistral.local.service_errors import ServiceError, unknown_operation
-from bedrock_mistral.local.validation import body_too_large
 
 Handler = Callable[[HttpRequest], HttpResponse]
 REASONS = {

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from bedrock_mistral.client import BedrockClient
 from bedrock_mistral.local import LocalBedrock
-from bedrock_mistral.transport import BedrockClient
 
 ROLE = "arn:aws:iam::123456789012:role/BedrockBatchRole"
 MISTRAL_7B = "mistral.mistral-7b-instruct-v0:2"

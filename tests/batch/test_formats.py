@@ -11,7 +11,7 @@ from bedrock_mistral.batch import BatchOutputError, BatchRecordError, decode_lin
 from bedrock_mistral.batch.jobs import _in_order
 from bedrock_mistral.batch.output import OutputLine
 from bedrock_mistral.batch.records import encode, index_of
-from bedrock_mistral.transport import BedrockClient
+from bedrock_mistral.client import BedrockClient
 from bedrock_mistral.types import ChatRequest, CompletionRequest, InferenceParams, Message
 
 LARGE_2 = "mistral.mistral-large-2407-v1:0"

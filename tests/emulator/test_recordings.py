@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from bedrock_mistral.local import LocalBedrock
-from bedrock_mistral.local.validation import MIXED_TOOL_USE, TOOL_STREAMING
+from bedrock_mistral.local.rejections import MIXED_TOOL_USE, TOOL_STREAMING
 
 from .conftest import load_json
 from .helpers import blobs, frames, raw_call, shape
@@ -269,7 +269,7 @@ def test_converse_stream_tool_recording_is_rejected_on_mistral(recordings: Path,
 def test_converse_stream_tool_frames_match_recorded_shape(recordings: Path) -> None:
     """Tool-use stream frames (used by the upstream engine path) have the recorded Nova shape."""
     from bedrock_mistral import catalog
-    from bedrock_mistral.local.conversation import Conversation, Delta, ToolCall
+    from bedrock_mistral.local.conversation import Conversation, Delta, ToolInvocation
     from bedrock_mistral.local.wire import converse
     from bedrock_mistral.local.wire.common import Exchange
 
@@ -284,7 +284,7 @@ def test_converse_stream_tool_frames_match_recorded_shape(recordings: Path) -> N
     deltas = [
         Delta(text="Calling"),
         Delta(
-            tool_calls=[ToolCall("get_current_weather", {"location": "Seattle"})], stop_reason="tool_calls"
+            tool_calls=[ToolInvocation("get_current_weather", {"location": "Seattle"})], stop_reason="tool_calls"
         ),
     ]
     ours = [(h, json.loads(p)) for h, p in frames(b"".join(converse.stream(iter(deltas), exchange)))]

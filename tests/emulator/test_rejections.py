@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from bedrock_mistral.local import LocalBedrock
-from bedrock_mistral.local import validation as v
+from bedrock_mistral.local import rejections as v
 
 USER = {"role": "user", "content": [{"text": "Hello"}]}
 ASSISTANT = {"role": "assistant", "content": [{"text": "Hi!"}]}

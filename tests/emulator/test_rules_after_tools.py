@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bedrock_mistral.local.conversation import Conversation, ToolCall, ToolResult, ToolSpec, Turn
+from bedrock_mistral.local.conversation import (
+    Conversation,
+    ConversationTurn,
+    OfferedTool,
+    ToolInvocation,
+    ToolResult,
+)
 from bedrock_mistral.local.engines import after_tools
 from bedrock_mistral.local.engines.rules import RulesEngine
 
@@ -17,8 +23,8 @@ ID_ONLY = {
     "properties": {"transaction_id": {"type": "string"}},
     "required": ["transaction_id"],
 }
-STATUS = ToolSpec("retrieve_payment_status", "Get the payment status of a transaction.", ID_ONLY)
-DATE = ToolSpec("retrieve_payment_date", "Get the payment date of a transaction.", ID_ONLY)
+STATUS = OfferedTool("retrieve_payment_status", "Get the payment status of a transaction.", ID_ONLY)
+DATE = OfferedTool("retrieve_payment_date", "Get the payment date of a transaction.", ID_ONLY)
 REPORT_SCHEMA = {
     "type": "object",
     "properties": {
@@ -28,12 +34,12 @@ REPORT_SCHEMA = {
     "required": ["transaction_id", "status"],
 }
 # What LangChain's create_agent offers with a ToolStrategy: the response model as one more tool.
-REPORT = ToolSpec("PaymentReport", "Final report to return to the user.", REPORT_SCHEMA)
+REPORT = OfferedTool("PaymentReport", "Final report to return to the user.", REPORT_SCHEMA)
 
 
 def after(
     result: str = "Paid",
-    tools: list[ToolSpec] | None = None,
+    tools: list[OfferedTool] | None = None,
     question: str = QUESTION,
     tool: str = "retrieve_payment_status",
     **kwargs: Any,
@@ -42,9 +48,9 @@ def after(
     return Conversation(
         model_id=MODEL,
         turns=[
-            Turn("user", question),
-            Turn("assistant", tool_calls=[ToolCall(tool, {"transaction_id": "T1001"}, "call-1")]),
-            Turn("user", tool_results=[ToolResult("call-1", result)]),
+            ConversationTurn("user", question),
+            ConversationTurn("assistant", tool_calls=[ToolInvocation(tool, {"transaction_id": "T1001"}, "call-1")]),
+            ConversationTurn("user", tool_results=[ToolResult("call-1", result)]),
         ],
         tools=[STATUS, DATE, REPORT] if tools is None else tools,
         **kwargs,
@@ -80,10 +86,10 @@ def test_forced_choice_without_an_output_tool_calls_the_best_match_again() -> No
 
 
 def test_action_tools_are_not_taken_for_output_tools() -> None:
-    weather = ToolSpec(
+    weather = OfferedTool(
         "get_weather", "Get the weather for a city.", {"properties": {"city": {"type": "string"}}}
     )
-    clock = ToolSpec(
+    clock = OfferedTool(
         "get_time", "Get the current time in a timezone.", {"properties": {"tz": {"type": "string"}}}
     )
     conversation = after(
@@ -162,15 +168,15 @@ def test_failed_tool_results_fill_nothing() -> None:
 
 
 def test_plain_results_go_nowhere_without_a_property_named_like_the_tool() -> None:
-    weather = ToolSpec(
+    weather = OfferedTool(
         "get_weather", "Get the weather for a city.", {"properties": {"location": {"type": "string"}}}
     )
     conversation = Conversation(
         model_id=MODEL,
         turns=[
-            Turn("user", "Weather in Paris?"),
-            Turn("assistant", tool_calls=[ToolCall("get_weather", {"location": "Paris"}, "w1")]),
-            Turn("user", tool_results=[ToolResult("w1", "Sunny, 22 degrees")]),
+            ConversationTurn("user", "Weather in Paris?"),
+            ConversationTurn("assistant", tool_calls=[ToolInvocation("get_weather", {"location": "Paris"}, "w1")]),
+            ConversationTurn("user", tool_results=[ToolResult("w1", "Sunny, 22 degrees")]),
         ],
         tools=[weather],
     )

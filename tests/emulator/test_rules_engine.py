@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bedrock_mistral.local.conversation import Conversation, ToolCall, ToolResult, ToolSpec, Turn
+from bedrock_mistral.local.conversation import (
+    Conversation,
+    ConversationTurn,
+    OfferedTool,
+    ToolInvocation,
+    ToolResult,
+)
 from bedrock_mistral.local.engines import extract
 from bedrock_mistral.local.engines.rules import RulesEngine
 from bedrock_mistral.local.wire.text_completion import parse_prompt
@@ -24,7 +30,7 @@ def obj(properties: dict[str, Any], required: list[str] | None = None, **extra: 
 
 
 def ask(text: str, **kwargs: Any) -> Conversation:
-    return Conversation(model_id=MODEL, turns=[Turn("user", text)], **kwargs)
+    return Conversation(model_id=MODEL, turns=[ConversationTurn("user", text)], **kwargs)
 
 
 def test_integers_and_numbers_in_order() -> None:
@@ -88,10 +94,10 @@ def test_no_parameters_gives_empty_object() -> None:
 
 def test_matching_tool_is_called() -> None:
     tools = [
-        ToolSpec(
+        OfferedTool(
             "get_weather", "Get the current weather for a location.", obj({"location": {"type": "string"}})
         ),
-        ToolSpec("get_stock_price", "Look up a stock price.", obj({"ticker": {"type": "string"}})),
+        OfferedTool("get_stock_price", "Look up a stock price.", obj({"ticker": {"type": "string"}})),
     ]
     reply = ENGINE.reply(ask("What's the weather like in Tokyo?", tools=tools))
     assert reply.stop_reason == "tool_calls"
@@ -100,11 +106,11 @@ def test_matching_tool_is_called() -> None:
 
 def test_parallel_calls_for_several_tools_and_places() -> None:
     tools = [
-        ToolSpec("add", "Add two integers.", obj({"a": {"type": "integer"}, "b": {"type": "integer"}})),
-        ToolSpec(
+        OfferedTool("add", "Add two integers.", obj({"a": {"type": "integer"}, "b": {"type": "integer"}})),
+        OfferedTool(
             "multiply", "Multiply two integers.", obj({"a": {"type": "integer"}, "b": {"type": "integer"}})
         ),
-        ToolSpec("get_weather", "Get the weather.", obj({"location": {"type": "string"}})),
+        OfferedTool("get_weather", "Get the weather.", obj({"location": {"type": "string"}})),
     ]
     reply = ENGINE.reply(ask("What is 3 * 12? Also what is 11 + 49?", tools=tools))
     assert {c.name for c in reply.tool_calls} == {"add", "multiply"}
@@ -113,7 +119,7 @@ def test_parallel_calls_for_several_tools_and_places() -> None:
 
 
 def test_tool_choice_none_any_and_unrelated_prompt() -> None:
-    tools = [ToolSpec("get_weather", "Get the weather.", obj({"location": {"type": "string"}}))]
+    tools = [OfferedTool("get_weather", "Get the weather.", obj({"location": {"type": "string"}}))]
     assert not ENGINE.reply(ask("What's the weather in Rome?", tools=tools, tool_choice="none")).tool_calls
     assert not ENGINE.reply(ask("Tell me a poem about the sea.", tools=tools)).tool_calls
     forced = ENGINE.reply(ask("Tell me a poem about the sea.", tools=tools, tool_choice="any"))
@@ -122,7 +128,7 @@ def test_tool_choice_none_any_and_unrelated_prompt() -> None:
 
 def test_magic_function_by_name() -> None:
     tools = [
-        ToolSpec(
+        OfferedTool(
             "magic_function", "Applies a magic function to an input.", obj({"input": {"type": "integer"}})
         )
     ]
@@ -134,11 +140,11 @@ def test_tool_results_are_quoted() -> None:
     conversation = Conversation(
         model_id=MODEL,
         turns=[
-            Turn("user", "Status of T1001?"),
-            Turn("assistant", tool_calls=[ToolCall("get_payment_status", {"id": "T1001"}, "abc123XYZ")]),
-            Turn("user", tool_results=[ToolResult("abc123XYZ", "Paid")]),
+            ConversationTurn("user", "Status of T1001?"),
+            ConversationTurn("assistant", tool_calls=[ToolInvocation("get_payment_status", {"id": "T1001"}, "abc123XYZ")]),
+            ConversationTurn("user", tool_results=[ToolResult("abc123XYZ", "Paid")]),
         ],
-        tools=[ToolSpec("get_payment_status", "Payment status.", obj({"id": {"type": "string"}}))],
+        tools=[OfferedTool("get_payment_status", "Payment status.", obj({"id": {"type": "string"}}))],
     )
     assert ENGINE.reply(conversation).text == "The result of get_payment_status is: Paid."
 
@@ -183,12 +189,12 @@ def test_react_format() -> None:
     messages = ReActChatFormatter().format([tool], [])
     system = str(messages[0].content)
     conversation = Conversation(
-        model_id=MODEL, system=system, turns=[Turn("user", "Please multiply 6 by 7.")]
+        model_id=MODEL, system=system, turns=[ConversationTurn("user", "Please multiply 6 by 7.")]
     )
     text = ENGINE.reply(conversation).text
     assert "Action: multiply" in text
     assert json.loads(text.split("Action Input:")[1]) == {"a": 6, "b": 7}
-    conversation.turns += [Turn("assistant", text), Turn("user", "Observation: 42")]
+    conversation.turns += [ConversationTurn("assistant", text), ConversationTurn("user", "Observation: 42")]
     final = ENGINE.reply(conversation).text
     assert final.startswith("Thought: I can answer without using any more tools.")
     assert final.endswith("Answer: The result of multiply is: 42.")

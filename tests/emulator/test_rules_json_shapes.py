@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, Field
 
-from bedrock_mistral.local.conversation import Conversation, Turn
+from bedrock_mistral.local.conversation import Conversation, ConversationTurn
 from bedrock_mistral.local.engines import content, json_keys, schemas
 from bedrock_mistral.local.engines.rules import RulesEngine
 
@@ -22,7 +22,7 @@ MEAL = "What is the best French meal? Return the name and the ingredients in sho
 
 
 def answer(text: str, system: str = "", **kwargs: Any) -> Any:
-    conversation = Conversation(model_id=MODEL, system=system, turns=[Turn("user", text)], **kwargs)
+    conversation = Conversation(model_id=MODEL, system=system, turns=[ConversationTurn("user", text)], **kwargs)
     return json.loads(ENGINE.reply(conversation).text)
 
 
@@ -157,5 +157,5 @@ def test_topic_and_placeholders() -> None:
     ],
 )
 def test_asking_for_json_is_not_naming_it(text: str, wanted: bool) -> None:
-    reply = ENGINE.reply(Conversation(model_id=MODEL, turns=[Turn("user", text)])).text
+    reply = ENGINE.reply(Conversation(model_id=MODEL, turns=[ConversationTurn("user", text)])).text
     assert reply.startswith("{") is wanted

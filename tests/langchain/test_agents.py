@@ -84,7 +84,7 @@ async def test_langgraph_react_agent_ainvoke(bedrock: LocalBedrock, conn: dict, 
     agent = create_react_agent(llm, TOOLS)
     state = await agent.ainvoke({"messages": [HumanMessage(QUESTION)]})
     assert "Paid" in state["messages"][-1].text
-    await llm.bedrock.aclose()
+    await llm.transport.aclose()
 
 
 class PaymentReport(BaseModel):

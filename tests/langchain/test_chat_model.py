@@ -14,7 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 from typing_extensions import TypedDict
 
 from bedrock_mistral.errors import ConfigurationError, ModelStreamError, ParameterError, UnknownModelError
-from bedrock_mistral.local import Conversation, Delta, LocalBedrock, Reply, ToolCall
+from bedrock_mistral.local import Conversation, Delta, LocalBedrock, Reply, ToolInvocation
 from bedrock_mistral.local.engines.base import stream_reply
 from langchain_bedrock_mistral import ChatBedrockMistral
 from tests.langchain.conftest import LARGE, SEVEN_B, connection
@@ -211,7 +211,7 @@ async def test_async_uses_the_transport_not_a_thread_pool(
     assert result.text and len(chunks) > 2 and len(batch) == 2
     assert "".join(c.text for c in chunks) == result.text  # the whole answer, not a truncated stream
     assert [r.operation for r in bedrock.requests].count("ConverseStream") == 1
-    await model.bedrock.aclose()
+    await model.transport.aclose()
 
 
 def test_stream_error_surfaces_with_partial_text(bedrock: LocalBedrock, conn: dict) -> None:
@@ -331,7 +331,7 @@ class _BadArguments:
         self.raw = raw
 
     def reply(self, conversation: Conversation) -> Reply:
-        call = ToolCall(name="get_weather", arguments=self.raw)  # type: ignore[arg-type]
+        call = ToolInvocation(name="get_weather", arguments=self.raw)  # type: ignore[arg-type]
         return Reply(tool_calls=[call], stop_reason="tool_calls")
 
     def stream(self, conversation: Conversation) -> Iterator[Delta]:

@@ -25,7 +25,7 @@ def test_existing_boto3_client_and_config(bedrock: LocalBedrock) -> None:
 async def test_existing_client_also_serves_async_calls(bedrock: LocalBedrock) -> None:
     model = ChatBedrockMistral(model=LARGE, client=bedrock.client())
     assert (await model.ainvoke("Hello")).text
-    await model.bedrock.aclose()
+    await model.transport.aclose()
 
 
 def test_named_profile(bedrock: LocalBedrock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -51,7 +51,7 @@ async def test_lcel_chain_ainvoke_is_natively_async(
     pieces = [p async for p in chain.astream({"topic": "the sea"})]
     assert answer and "".join(pieces) == answer
     assert bedrock.requests[0].body["stop"] == ["\n\n"]
-    await model.bedrock.aclose()
+    await model.transport.aclose()
 
 
 def test_prompt_already_in_template_is_sent_as_given(bedrock: LocalBedrock, conn: dict) -> None:

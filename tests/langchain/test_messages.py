@@ -16,11 +16,11 @@ from langchain_core.messages import (
 
 from bedrock_mistral.errors import InvalidRequestError
 from bedrock_mistral.types import (
-    ChatResponse,
     DocumentPart,
     ImagePart,
     Message,
     Metrics,
+    ModelResponse,
     ReasoningPart,
     StreamDelta,
     TextPart,
@@ -149,7 +149,7 @@ def test_unknown_blocks_and_messages_fail_clearly() -> None:
 
 
 def test_response_to_ai_message() -> None:
-    response = ChatResponse(
+    response = ModelResponse(
         text="",
         tool_calls=(
             ToolCall("abcdefghi", "add", {"a": 1}),

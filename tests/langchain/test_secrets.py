@@ -39,7 +39,7 @@ def test_no_secret_in_repr_str_or_serialized_forms(bedrock: LocalBedrock, cls: t
     for text in (repr(model), str(model), dumps(model), dumps(model, pretty=True), model.model_dump_json()):
         assert_clean(text)
     assert_clean(repr(model.bind(stop=["x"])))
-    assert_clean(repr(model.bedrock))
+    assert_clean(repr(model.transport))
     serialized = dumpd(model)
     assert serialized["kwargs"]["aws_secret_access_key"] == {
         "lc": 1,

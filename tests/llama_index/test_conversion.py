@@ -27,6 +27,7 @@ from bedrock_mistral.types import (
     DocumentPart,
     ImagePart,
     Message,
+    ModelResponse,
     ReasoningPart,
     StreamDelta,
     TextPart,
@@ -34,7 +35,6 @@ from bedrock_mistral.types import (
     ToolCallDelta,
     Usage,
 )
-from bedrock_mistral.types import ChatResponse as NeutralResponse
 from llama_index_bedrock_mistral import messages as convert
 from llama_index_bedrock_mistral import tools as tooling
 
@@ -136,7 +136,7 @@ def test_tool_result_message() -> None:
 
 def test_response_with_tool_calls_and_usage() -> None:
     response = convert.to_chat_response(
-        NeutralResponse(
+        ModelResponse(
             text="",
             tool_calls=(ToolCall("abcDEF123", "add", {"a": 1}),),
             stop_reason="tool_calls",
@@ -159,7 +159,7 @@ def test_response_with_tool_calls_and_usage() -> None:
 
 def test_reasoning_becomes_a_thinking_block_and_goes_back_with_its_signature() -> None:
     parts = (ReasoningPart("think", signature="sig-1"),)
-    response = convert.to_chat_response(NeutralResponse(text="42", reasoning="think", reasoning_parts=parts))
+    response = convert.to_chat_response(ModelResponse(text="42", reasoning="think", reasoning_parts=parts))
     block = response.message.blocks[0]
     assert isinstance(block, ThinkingBlock)
     assert block.content == "think" and block.additional_information == {"signature": "sig-1"}
@@ -169,7 +169,7 @@ def test_reasoning_becomes_a_thinking_block_and_goes_back_with_its_signature() -
 
 def test_redacted_reasoning_round_trips_through_a_thinking_block() -> None:
     parts = (ReasoningPart(redacted=b"\x00secret\xff"),)
-    response = convert.to_chat_response(NeutralResponse(text="ok", reasoning_parts=parts))
+    response = convert.to_chat_response(ModelResponse(text="ok", reasoning_parts=parts))
     assert convert.to_neutral(response.message).content == [parts[0], TextPart("ok")]
 
 
@@ -209,7 +209,7 @@ def test_stream_accumulator_keeps_the_whole_message_and_usage_on_the_last_chunk(
 def test_a_finished_answer_with_malformed_arguments_is_not_repaired() -> None:
     """Mid-stream, partial JSON is completed; in a finished answer it is not (no invented arguments)."""
     response = convert.to_chat_response(
-        NeutralResponse(
+        ModelResponse(
             text="",
             tool_calls=(ToolCall("c1", "get_weather", {}, '{"city": "Par', "arguments are not valid JSON"),),
             stop_reason="tool_calls",

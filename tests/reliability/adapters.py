@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bedrock_mistral.client import BedrockClient
 from bedrock_mistral.local import LocalBedrock
-from bedrock_mistral.transport import BedrockClient
 from bedrock_mistral.transport.retry import RetryPolicy
 
 LARGE2 = "mistral.mistral-large-2407-v1:0"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bedrock_mistral.local import Conversation, Delta, Reply, ToolCall
+from bedrock_mistral.local import Conversation, Delta, Reply, ToolInvocation
 from bedrock_mistral.local.engines.base import stream_reply
 
 TRUNCATED = '{"city": "Par'
 NOT_AN_OBJECT = '["Paris", 3]'
 
 
-class RawArguments(ToolCall):
+class RawArguments(ToolInvocation):
     """A tool call whose arguments go on the wire as this exact (invalid) text."""
 
     def __init__(self, name: str, raw: str) -> None:
@@ -38,7 +38,7 @@ class MisbehavingEngine:
         if self.mode == "not-an-object":
             return Reply(tool_calls=[RawArguments("get_weather", NOT_AN_OBJECT)], stop_reason="tool_calls")
         if self.mode == "unknown-tool":
-            return Reply(tool_calls=[ToolCall("launch_rocket", {"target": "moon"})], stop_reason="tool_calls")
+            return Reply(tool_calls=[ToolInvocation("launch_rocket", {"target": "moon"})], stop_reason="tool_calls")
         return Reply(text="", stop_reason="stop")
 
     def stream(self, conversation: Conversation) -> Iterator[Delta]:

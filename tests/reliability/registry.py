@@ -621,7 +621,7 @@ for _fmt in ("text-completion", "chat-completion", "converse"):
             f"fuzz-decode-{_fmt}",
             FUZZ,
             f"{_fmt} response decoder fed arbitrary JSON-like bodies and headers",
-            "a `ChatResponse` or a `BedrockMistralError`; nothing else escapes",
+            "a `ModelResponse` or a `BedrockMistralError`; nothing else escapes",
             examples=200,
         )
     )

@@ -9,7 +9,7 @@ import pytest
 
 from bedrock_mistral import BedrockClient, ChatRequest, Message, ToolSpec
 from bedrock_mistral.local import LocalBedrock
-from bedrock_mistral.types import ChatResponse, ToolCall
+from bedrock_mistral.types import ModelResponse, ToolCall
 from tests.reliability import registry
 from tests.reliability.adapters import BY_KEY, LARGE2, M7B, loop
 from tests.reliability.engines import NOT_AN_OBJECT, TRUNCATED, MisbehavingEngine
@@ -33,7 +33,7 @@ def emulators() -> Iterator[dict[str, LocalBedrock]]:
         emulator.stop()
 
 
-def transport_call(bedrock: LocalBedrock, fmt: str, how: str, request: ChatRequest) -> ChatResponse:
+def transport_call(bedrock: LocalBedrock, fmt: str, how: str, request: ChatRequest) -> ModelResponse:
     """A non-streamed answer, or a streamed one reassembled (tool calls joined by index)."""
     model, api = FORMATS[fmt]
     client = BedrockClient(model, api=api, **bedrock.client_kwargs())  # type: ignore[arg-type]
@@ -49,7 +49,7 @@ def transport_call(bedrock: LocalBedrock, fmt: str, how: str, request: ChatReque
             entry[1] = delta.tool_call.name or entry[1]
             entry[2] += delta.tool_call.arguments
     tool_calls = tuple(ToolCall(i, n, {}, raw_arguments=a) for i, n, a in calls.values())
-    return ChatResponse(text=text, tool_calls=tool_calls, stop_reason=stop)
+    return ModelResponse(text=text, tool_calls=tool_calls, stop_reason=stop)
 
 
 def get_weather(city: str) -> str:

@@ -22,8 +22,8 @@ from bedrock_mistral.codecs import Encoded
 from bedrock_mistral.errors import BedrockMistralError, ConfigurationError
 from bedrock_mistral.local import LocalBedrock
 from bedrock_mistral.prompt import TOKENIZER_VERSIONS, render_prompt
-from bedrock_mistral.transport import _event_payload
-from bedrock_mistral.types import ChatResponse, StreamDelta
+from bedrock_mistral.transport.stream_events import event_payload as _event_payload
+from bedrock_mistral.types import ModelResponse, StreamDelta
 from tests.reliability import registry
 from tests.reliability.strategies import headers, json_objects, json_values, messages
 
@@ -147,7 +147,7 @@ def test_decoders_take_any_body(fmt: str) -> None:
         body, head = value
         body = body if fmt == "converse" or isinstance(body, dict) else {"outputs": body}
         result = typed_only(lambda: codecs.decode(encoded, body, head))
-        assert result is None or isinstance(result, ChatResponse)
+        assert result is None or isinstance(result, ModelResponse)
         if result is not None:
             assert isinstance(result.text, str)
 

@@ -28,7 +28,7 @@ from bedrock_mistral.errors import (
 from bedrock_mistral.local import LocalBedrock
 from bedrock_mistral.local.app import redacted
 from bedrock_mistral.local.cli import add_serve_arguments
-from bedrock_mistral.local.validation import DEFAULT_MAX_BODY_BYTES
+from bedrock_mistral.local.rejections import DEFAULT_MAX_BODY_BYTES
 from tests.reliability import registry
 from tests.reliability.adapters import BY_KEY, LARGE2, transport_of
 

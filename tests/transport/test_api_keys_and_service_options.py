@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
+from bedrock_mistral.client import BedrockClient
 from bedrock_mistral.errors import AccessDeniedError, ConfigurationError
 from bedrock_mistral.local import LocalBedrock
 from bedrock_mistral.service_options import service_options
-from bedrock_mistral.transport import BedrockClient
 from bedrock_mistral.types import ChatRequest, CompletionRequest, Message, ServiceOptions
 
 LARGE_2 = "mistral.mistral-large-2407-v1:0"

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from bedrock_mistral.client import BedrockClient, profiles
 from bedrock_mistral.errors import ContextWindowExceededError, InferenceProfileError, ParameterError
 from bedrock_mistral.local import LocalBedrock
-from bedrock_mistral.transport import BedrockClient, profiles
 from bedrock_mistral.types import ChatRequest, InferenceParams, Message
 
 LARGE_2 = "mistral.mistral-large-2407-v1:0"

@@ -18,8 +18,10 @@ from bedrock_mistral import (
 )
 from bedrock_mistral.catalog import resolve
 from bedrock_mistral.codecs import decode, encode_chat, encode_completion, response_to_deltas, stream_decoder
-from bedrock_mistral.codecs.common import StopScanner, mistral_tool_call_id, parse_arguments
+from bedrock_mistral.codecs.stop_sequences import StopScanner
+from bedrock_mistral.codecs.tool_ids import mistral_tool_call_id
 from bedrock_mistral.errors import StreamIncompleteError
+from bedrock_mistral.tool_arguments import parse_arguments
 
 LARGE2 = resolve("mistral.mistral-large-2407-v1:0")
 M7B = resolve("mistral.mistral-7b-instruct-v0:2")

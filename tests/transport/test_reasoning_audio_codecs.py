@@ -157,7 +157,7 @@ def test_bad_audio_is_refused_before_any_request(model: str, api: str, part: Aud
 
 
 def test_completion_requests_check_reasoning_settings_too() -> None:
-    from bedrock_mistral.transport import BedrockClient
+    from bedrock_mistral.client import BedrockClient
 
     client = BedrockClient(LARGE_3.model_id, region_name="us-east-1")
     with pytest.raises(UnsupportedFeatureError, match="does not reason"):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from bedrock_mistral.client import BedrockClient
 from bedrock_mistral.errors import CredentialsError
 from bedrock_mistral.local import LocalBedrock
-from bedrock_mistral.transport import BedrockClient
 from bedrock_mistral.types import ChatRequest, Message
 
 MODEL = "mistral.mistral-large-2407-v1:0"

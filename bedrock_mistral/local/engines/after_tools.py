@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bedrock_mistral.local.conversation import Conversation, Reply, ToolCall, ToolResult, ToolSpec
+from bedrock_mistral.local.conversation import Conversation, OfferedTool, Reply, ToolInvocation, ToolResult
 from bedrock_mistral.local.engines import answers, extract, json_output, tool_choice
 from bedrock_mistral.local.engines.words import keywords
 
@@ -71,19 +71,19 @@ def json_answer(conversation: Conversation, quoted: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def forced_calls(conversation: Conversation) -> list[ToolCall]:
+def forced_calls(conversation: Conversation) -> list[ToolInvocation]:
     """The forced tool, else the structured-output tool, else the best match for the question."""
-    tool: ToolSpec | None = None
+    tool: OfferedTool | None = None
     if conversation.tool_choice == "tool" and conversation.forced_tool:
         tool = next((t for t in conversation.tools if t.name == conversation.forced_tool), None)
     if tool is None:
         tool = structured_output_tool(conversation)
     if tool is not None:
-        return [ToolCall(tool.name, arguments(conversation, tool))]
+        return [ToolInvocation(tool.name, arguments(conversation, tool))]
     return tool_choice.tool_calls(conversation, conversation.last_user_text)
 
 
-def _called(conversation: Conversation) -> list[ToolCall]:
+def _called(conversation: Conversation) -> list[ToolInvocation]:
     return [call for turn in conversation.turns for call in turn.tool_calls]
 
 
@@ -93,7 +93,7 @@ def _properties(schema: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in properties.items() if isinstance(v, dict)}
 
 
-def structured_output_tool(conversation: Conversation) -> ToolSpec | None:
+def structured_output_tool(conversation: Conversation) -> OfferedTool | None:
     """An offered tool not called yet that reads like a response model rather than an action."""
     called = _called(conversation)
     names = {c.name for c in called}
@@ -181,7 +181,7 @@ def _best_property(
     return best[1] if best else None
 
 
-def arguments(conversation: Conversation, tool: ToolSpec) -> dict[str, Any]:
+def arguments(conversation: Conversation, tool: OfferedTool) -> dict[str, Any]:
     """Arguments for `tool` from earlier calls, tool results and the conversation's user turns."""
     schema = tool.parameters or {}
     if not _properties(schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol, runtime_checkable
 
-from bedrock_mistral.local import tokens
+from bedrock_mistral.local import token_counts
 from bedrock_mistral.local.conversation import Conversation, Delta, Reply
 
 
@@ -27,9 +27,9 @@ class Engine(Protocol):
 def stream_reply(reply: Reply) -> Iterator[Delta]:
     """A complete reply as deltas: reasoning first, then one per word (with its leading space), tool calls
     whole, stop at the end."""
-    for piece in tokens.pieces(reply.reasoning):
+    for piece in token_counts.pieces(reply.reasoning):
         yield Delta(reasoning=piece)
-    parts = tokens.pieces(reply.text)
+    parts = token_counts.pieces(reply.text)
     for part in parts[:-1]:
         yield Delta(text=part)
     yield Delta(

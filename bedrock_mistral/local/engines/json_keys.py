@@ -13,52 +13,84 @@ from typing import Any
 from bedrock_mistral.local.engines.words import STOPWORDS, word_set
 
 _QUOTE = r"(?:\"([^\"\n]{1,40})\"|'([^'\n]{1,40})'|`([^`\n]{1,40})`|“([^”\n]{1,40})”)"
+
+
 _QUOTED_ITEM = re.compile(_QUOTE)
+
+
 _QUOTED_LIST = rf"{_QUOTE}(?:\s*(?:,|;|/|\band\b|\bor\b|&)+\s*(?:and\s+)?{_QUOTE})*"
+
+
 _TRIGGER = (
     r"(?:with|keys?|fields?|properties|attributes|including|include|includes|containing|contains|named)"
 )
 # 'with "a" and "b"', 'keys: "a", "b"', 'including `a`'
+
+
 _AFTER_TRIGGER = re.compile(
     rf"\b{_TRIGGER}\b(?:\s+(?:the\s+)?(?:keys?|fields?|properties|attributes))?\s*[:=]?\s*(?P<list>{_QUOTED_LIST})",
     re.I,
 )
 # '"a" and "b" keys'
+
+
 _BEFORE_NOUN = re.compile(
     rf"(?P<list>{_QUOTED_LIST})\s+(?:as\s+)?(?:keys?|fields?|properties|attributes)\b", re.I
 )
 # 'Return the name and the ingredients in short JSON object', 'a JSON object with name, age and city'
+
+
 _VERB_LIST = re.compile(
     r"\b(?:return|give|provide|output|include|list|extract|with|containing|including|keys?|fields?|properties)\b"
     r"(?=\s*:?\s*(?:me\s+|us\s+|only\s+)?(?P<list>[^.;:!?\n]{1,160}))",
     re.I,
 )
+
+
 _END_OF_LIST = re.compile(
     r"\s(?:in|as|into|inside|using|formatted|within|to|from|for|json|object|field|key|keys|fields|"
     r"properties|attributes|please|that|which|so)\b",
     re.I,
 )
+
+
 _SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bplus\b)\s*", re.I)
+
+
 _DETERMINERS = word_set(
     "the a an its their his her our your each every both some short full main single valid simple plain proper "
     "compact small nice raw strict one new well"
 )
+
+
 _NOT_KEYS = word_set(
     "result results output response json object data it them this that everything "
     "nothing information info details following format reply text me us only"
 )
+
+
 _KEY_WORDS = word_set("question answer value values")
+
+
 _NOT_PLURAL = ("ss", "us", "is", "news", "series", "species", "status", "address", "class")
+
+
 _INTEGER = word_set(
     "age count number year years quantity population total rank page pages minutes seconds hours days "
     "calories servings stars votes floor"
 )
+
+
 _NUMBER = word_set(
     "price cost amount rating score temperature percentage percent weight height width length distance "
     "latitude longitude lat lon lng speed probability confidence ratio"
 )
+
+
 _ASKS_FOR_JSON = re.compile(r"\bjson\b", re.I)
 # 'a shipment object containing the carrier and the weight': `shipment` nests `carrier` and `weight`
+
+
 _NESTED = re.compile(
     r"\b(?:an?|the|one)\s+(?P<name>(?!json\b)[A-Za-z_][\w-]*)\s+(?:object|record|section|entry)\s+"
     r"(?:containing|with|that (?:has|holds|contains)|holding|including|made of)\s+(?P<list>[^.;:!?\n]{1,160})",
@@ -171,9 +203,3 @@ def schema_for(keys: list[str], text: str = "", nested: dict[str, list[str]] | N
         k: schema_for(nested[k], text) if k in nested else property_schema(k, text) for k in top
     }
     return {"type": "object", "properties": properties, "required": list(top)}
-
-
-def infer(text: str) -> dict[str, Any] | None:
-    """A schema for the keys `text` names, or None when it names none."""
-    keys = named_keys(text)
-    return schema_for(keys) if keys else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from bedrock_mistral.local.conversation import Conversation, ToolSpec, Turn
+from bedrock_mistral.local.conversation import Conversation, ConversationTurn, OfferedTool
 from bedrock_mistral.local.engines import answers, tool_choice
 
 _TOOL = re.compile(
@@ -36,14 +36,14 @@ def _without_header(text: str, instructions: str) -> str:
     return text.strip().split("\n\n")[-1].strip()
 
 
-def tools_in(system: str) -> list[ToolSpec]:
+def tools_in(system: str) -> list[OfferedTool]:
     tools = []
     for match in _TOOL.finditer(system + "\n"):
         try:
             schema = json.loads(match.group("args"))
         except ValueError:
             schema = {"type": "object", "properties": {}}
-        tools.append(ToolSpec(match.group("name"), match.group("desc").strip(), schema))
+        tools.append(OfferedTool(match.group("name"), match.group("desc").strip(), schema))
     return tools
 
 
@@ -70,5 +70,5 @@ def answer(conversation: Conversation) -> str:
             "Thought: The current language of the user is: English. I need to use a tool to help me answer the "
             f"question.\nAction: {call.name}\nAction Input: {json.dumps(call.arguments, ensure_ascii=False)}"
         )
-    plain = Conversation(model_id=conversation.model_id, turns=[Turn("user", question)])
+    plain = Conversation(model_id=conversation.model_id, turns=[ConversationTurn("user", question)])
     return FINAL + answers.default_answer(plain)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bedrock_mistral.local import tokens
+from bedrock_mistral.local import token_counts
 from bedrock_mistral.local.conversation import Conversation, Delta, Reply
 from bedrock_mistral.local.engines import (
     after_tools,
@@ -64,7 +64,7 @@ class RulesEngine:
             reply.reasoning = thinking.reasoning(conversation, reply)
         if reply.tool_calls:
             return reply
-        text, reason = tokens.truncate(reply.text, conversation.max_tokens, conversation.stop)
+        text, reason = token_counts.truncate(reply.text, conversation.max_tokens, conversation.stop)
         reply.text = text
         reply.stop_reason = "length" if reason == "length" else "stop_sequence" if reason else "stop"
         return reply

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bedrock_mistral.local.conversation import Conversation, ToolCall, ToolSpec
+from bedrock_mistral.local.conversation import Conversation, OfferedTool, ToolInvocation
 from bedrock_mistral.local.engines import extract
 from bedrock_mistral.local.engines.words import keywords
 
@@ -42,7 +42,7 @@ def message_keywords(text: str) -> set[str]:
     return words | keywords(extra)
 
 
-def score(tool: ToolSpec, text: str, words: set[str]) -> int:
+def score(tool: OfferedTool, text: str, words: set[str]) -> int:
     """100 for a tool named in the prompt, else 2 per shared name word plus 1 per shared description word."""
     if re.search(rf"(?<![\w]){re.escape(tool.name)}(?![\w])", text, re.I):
         return 100
@@ -50,7 +50,7 @@ def score(tool: ToolSpec, text: str, words: set[str]) -> int:
     return 2 * len(words & name_words) + len((words & keywords(tool.description)) - name_words)
 
 
-def wanted_tools(conversation: Conversation, text: str) -> list[ToolSpec]:
+def wanted_tools(conversation: Conversation, text: str) -> list[OfferedTool]:
     """Tools the prompt asks for; forced tool choice always yields at least one."""
     tools = conversation.tools
     if not tools or conversation.tool_choice == "none":
@@ -67,7 +67,7 @@ def wanted_tools(conversation: Conversation, text: str) -> list[ToolSpec]:
     return chosen
 
 
-def calls_for(tool: ToolSpec, text: str) -> list[ToolCall]:
+def calls_for(tool: OfferedTool, text: str) -> list[ToolInvocation]:
     """One call, or one per place when the tool takes a single place-like argument and several are named."""
     schema = tool.parameters or {}
     required = schema.get("required") or []
@@ -80,9 +80,9 @@ def calls_for(tool: ToolSpec, text: str) -> list[ToolCall]:
             for place in places:
                 args = extract.arguments(schema, text)
                 args[required[0]] = place
-                calls.append(ToolCall(tool.name, args))
+                calls.append(ToolInvocation(tool.name, args))
             return calls
-    return [ToolCall(tool.name, extract.arguments(schema, text))]
+    return [ToolInvocation(tool.name, extract.arguments(schema, text))]
 
 
 def steps(text: str) -> list[str]:
@@ -91,17 +91,17 @@ def steps(text: str) -> list[str]:
     return [part.strip() for part in _THEN.split(text) if part and part.strip()]
 
 
-def step_tools(conversation: Conversation, parts: list[str], index: int) -> list[ToolSpec]:
+def step_tools(conversation: Conversation, parts: list[str], index: int) -> list[OfferedTool]:
     """The tools one step asks for that no other step asks for more (a tie goes to the later step: in "look
     up the customer, then email them", `email_customer` belongs to the email)."""
-    def home(tool: ToolSpec) -> int:
+    def home(tool: OfferedTool) -> int:
         scores = [score(tool, part, message_keywords(part)) for part in parts]
         return max(range(len(parts)), key=lambda i: (scores[i], i))
 
     return [t for t in wanted_tools(conversation, parts[index]) if home(t) == index]
 
 
-def step_calls(conversation: Conversation, tools: list[ToolSpec], step: str, results: str = "") -> list[ToolCall]:
+def step_calls(conversation: Conversation, tools: list[OfferedTool], step: str, results: str = "") -> list[ToolInvocation]:
     """Calls for one step, arguments from its words and the results so far (a message-like argument takes
     what the step says: "email them that the refund is done" -> "the refund is done")."""
     calls = []
@@ -116,11 +116,11 @@ def step_calls(conversation: Conversation, tools: list[ToolSpec], step: str, res
         }
         extractor = extract.Extractor(schema, extract.Evidence.of(f"{step}\n{results}".strip()), known)
         value, _ = extractor.value("", schema) if properties else ({}, False)
-        calls.append(ToolCall(tool.name, value if isinstance(value, dict) else {}))
+        calls.append(ToolInvocation(tool.name, value if isinstance(value, dict) else {}))
     return calls
 
 
-def next_step_calls(conversation: Conversation) -> list[ToolCall]:
+def next_step_calls(conversation: Conversation) -> list[ToolInvocation]:
     """After tool results: the calls of the first step of the request whose tools were not called yet."""
     text = conversation.last_user_text
     parts = steps(text)
@@ -135,11 +135,11 @@ def next_step_calls(conversation: Conversation) -> list[ToolCall]:
     return []
 
 
-def tool_calls(conversation: Conversation, text: str) -> list[ToolCall]:
+def tool_calls(conversation: Conversation, text: str) -> list[ToolInvocation]:
     """Calls for the wanted tools, leaving out calls already made with the same arguments (no agent loops).
     A request in ordered steps calls the first step's tools only; independent requests are called at once."""
     made = {(c.name, c.arguments_json()) for t in conversation.turns for c in t.tool_calls}
-    calls: list[ToolCall] = []
+    calls: list[ToolInvocation] = []
     parts = steps(text)
     first = step_calls(conversation, step_tools(conversation, parts, 0), parts[0]) if len(parts) > 1 else []
     if first:

@@ -11,7 +11,7 @@ import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
-from bedrock_mistral.local.conversation import Conversation, Delta, Reply, StopReason, ToolCall
+from bedrock_mistral.local.conversation import Conversation, Delta, Reply, StopReason, ToolInvocation
 from bedrock_mistral.local.service_errors import ServiceError
 
 _FINISH: dict[str, StopReason] = {
@@ -131,7 +131,7 @@ class UpstreamEngine:
         choice = (data.get("choices") or [{}])[0]
         message = choice.get("message") or {}
         calls = [
-            ToolCall(c["function"]["name"], _arguments(c["function"].get("arguments")))
+            ToolInvocation(c["function"]["name"], _arguments(c["function"].get("arguments")))
             for c in message.get("tool_calls") or []
         ]
         usage = data.get("usage") or {}
@@ -169,7 +169,7 @@ class UpstreamEngine:
                     if delta.get("content"):
                         yield Delta(text=delta["content"])
                     finish = choice.get("finish_reason") or finish
-        calls = [ToolCall(slot["name"], _arguments(slot["arguments"])) for _, slot in sorted(partial.items())]
+        calls = [ToolInvocation(slot["name"], _arguments(slot["arguments"])) for _, slot in sorted(partial.items())]
         yield Delta(
             tool_calls=calls,
             stop_reason="tool_calls" if calls else _FINISH.get(finish or "stop", "stop"),

@@ -8,8 +8,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from bedrock_mistral.catalog import ModelSpec
-from bedrock_mistral.local import eventstream, validation
-from bedrock_mistral.local.conversation import Conversation, Delta, ToolCall, ToolResult, ToolSpec, Turn
+from bedrock_mistral.local import eventstream, rejections
+from bedrock_mistral.local.conversation import (
+    Conversation,
+    ConversationTurn,
+    Delta,
+    OfferedTool,
+    ToolInvocation,
+    ToolResult,
+)
 from bedrock_mistral.local.wire.common import Exchange, chat_tool_call_id
 
 
@@ -37,7 +44,7 @@ def _arguments(raw: Any) -> dict[str, Any]:
 
 
 def parse(body: dict[str, Any], spec: ModelSpec, model_id: str) -> Conversation:
-    validation.check_chat_body(body, spec)
+    rejections.check_chat_body(body, spec)
     conversation = Conversation(model_id=model_id)
     systems: list[str] = []
     for message in body["messages"]:
@@ -51,24 +58,24 @@ def parse(body: dict[str, Any], spec: ModelSpec, model_id: str) -> Conversation:
             if last is not None and last.role == "user" and last.tool_results and not last.text:
                 last.tool_results.append(result)
             else:
-                conversation.turns.append(Turn("user", tool_results=[result]))
+                conversation.turns.append(ConversationTurn("user", tool_results=[result]))
         elif role == "assistant":
             calls = [
-                ToolCall(
+                ToolInvocation(
                     c.get("function", {}).get("name", ""),
                     _arguments(c.get("function", {}).get("arguments")),
                     str(c.get("id", "")),
                 )
                 for c in message.get("tool_calls") or []
             ]
-            conversation.turns.append(Turn("assistant", text, tool_calls=calls))
+            conversation.turns.append(ConversationTurn("assistant", text, tool_calls=calls))
         else:
-            conversation.turns.append(Turn("user", text, images=images))
+            conversation.turns.append(ConversationTurn("user", text, images=images))
     conversation.system = "\n\n".join(systems)
     for tool in body.get("tools") or []:
         function = tool.get("function") or {}
         conversation.tools.append(
-            ToolSpec(
+            OfferedTool(
                 function.get("name", ""), function.get("description", ""), function.get("parameters") or {}
             )
         )
@@ -94,13 +101,13 @@ def stop_reason(reason: str | None) -> str:
     return {"length": "length", "tool_calls": "tool_calls"}.get(reason or "", "stop")
 
 
-def _tool_calls(calls: list[ToolCall]) -> list[dict[str, Any]]:
+def _tool_calls(calls: list[ToolInvocation]) -> list[dict[str, Any]]:
     for call in calls:
         call.id = call.id or chat_tool_call_id()
     return [{"id": c.id, "function": {"name": c.name, "arguments": c.arguments_json()}} for c in calls]
 
 
-def _message(text: str, calls: list[ToolCall]) -> dict[str, Any]:
+def _message(text: str, calls: list[ToolInvocation]) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": text}
     if calls:
         message["tool_calls"] = _tool_calls(calls)

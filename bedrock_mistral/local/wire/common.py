@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bedrock_mistral.catalog import ModelSpec
-from bedrock_mistral.local import tokens
-from bedrock_mistral.local.conversation import Conversation, Delta, ToolCall
+from bedrock_mistral.local import token_counts
+from bedrock_mistral.local.conversation import Conversation, Delta, ToolInvocation
 
 if TYPE_CHECKING:
     from bedrock_mistral.local.guardrails import Outcome
@@ -29,8 +29,8 @@ def converse_tool_use_id() -> str:
     return "tooluse_" + "".join(secrets.choice(_URLSAFE) for _ in range(22))
 
 
-def tool_call_tokens(calls: list[ToolCall]) -> int:
-    return sum(tokens.count(f"{c.name} {c.arguments_json()}") for c in calls)
+def tool_call_tokens(calls: list[ToolInvocation]) -> int:
+    return sum(token_counts.count(f"{c.name} {c.arguments_json()}") for c in calls)
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Exchange:
     started: float = field(default_factory=time.perf_counter)
     first_byte: float | None = None
     input_tokens: int = 0
-    tool_calls: list[ToolCall] = field(default_factory=list)
+    tool_calls: list[ToolInvocation] = field(default_factory=list)
     _pieces: list[str] = field(default_factory=list)
     _reasoning: list[str] = field(default_factory=list)
     _text: str | None = ""
@@ -57,7 +57,7 @@ class Exchange:
     """Injected latency the server waits out after the body is built, reported as if already spent."""
 
     def __post_init__(self) -> None:
-        self.input_tokens = max(1, tokens.count(self.conversation.all_text()))
+        self.input_tokens = max(1, token_counts.count(self.conversation.all_text()))
 
     def absorb(self, delta: Delta) -> None:
         """Account for one delta. Text is joined and counted only when an answer needs it, so a long
@@ -89,7 +89,7 @@ class Exchange:
     def output_tokens(self) -> int:
         if self._reported_output is not None:
             return self._reported_output
-        return tokens.count(self.text) + tool_call_tokens(self.tool_calls) + len(self._reasoning)
+        return token_counts.count(self.text) + tool_call_tokens(self.tool_calls) + len(self._reasoning)
 
     def latency_ms(self) -> int:
         return int((time.perf_counter() - self.started + self.pending_latency_s) * 1000)

@@ -10,15 +10,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from bedrock_mistral.catalog import ModelSpec
-from bedrock_mistral.local import eventstream, validation
+from bedrock_mistral.local import eventstream, rejections
 from bedrock_mistral.local.conversation import (
     AudioClip,
     Conversation,
+    ConversationTurn,
     Delta,
-    ToolCall,
+    OfferedTool,
+    ToolInvocation,
     ToolResult,
-    ToolSpec,
-    Turn,
 )
 from bedrock_mistral.local.wire.common import Exchange, converse_tool_use_id
 
@@ -80,8 +80,8 @@ def _audio_clip(audio: dict[str, Any]) -> AudioClip:
     return AudioClip(fmt, len(data), seconds)
 
 
-def _turn(message: dict[str, Any]) -> Turn:
-    turn = Turn(message["role"])
+def _turn(message: dict[str, Any]) -> ConversationTurn:
+    turn = ConversationTurn(message["role"])
     texts = []
     for block in message.get("content") or []:
         if "text" in block:
@@ -95,7 +95,7 @@ def _turn(message: dict[str, Any]) -> Turn:
         elif "toolUse" in block:
             use = block["toolUse"]
             turn.tool_calls.append(
-                ToolCall(use.get("name", ""), use.get("input") or {}, use.get("toolUseId", ""))
+                ToolInvocation(use.get("name", ""), use.get("input") or {}, use.get("toolUseId", ""))
             )
         elif "toolResult" in block:
             result = block["toolResult"]
@@ -111,7 +111,7 @@ def _turn(message: dict[str, Any]) -> Turn:
 
 
 def parse(body: dict[str, Any], spec: ModelSpec, model_id: str, *, streaming: bool) -> Conversation:
-    validation.check_converse(body, spec, streaming=streaming)
+    rejections.check_converse(body, spec, streaming=streaming)
     conversation = Conversation(model_id=model_id)
     conversation.system = "\n\n".join(str(b["text"]) for b in body.get("system") or [] if "text" in b)
     conversation.turns = [_turn(m) for m in body.get("messages") or []]
@@ -120,7 +120,7 @@ def parse(body: dict[str, Any], spec: ModelSpec, model_id: str, *, streaming: bo
         spec_ = tool.get("toolSpec")
         if spec_:
             schema = (spec_.get("inputSchema") or {}).get("json") or {}
-            conversation.tools.append(ToolSpec(spec_.get("name", ""), spec_.get("description", ""), schema))
+            conversation.tools.append(OfferedTool(spec_.get("name", ""), spec_.get("description", ""), schema))
     choice = tool_config.get("toolChoice") or {}
     # A named tool is rejected for the Mistral models by validation; kept so the conversation is complete.
     if "tool" in choice:
@@ -134,7 +134,7 @@ def parse(body: dict[str, Any], spec: ModelSpec, model_id: str, *, streaming: bo
         try:
             conversation.response_schema = json.loads(schema_text)
         except ValueError:
-            raise validation.validation(
+            raise rejections.validation(
                 "The JSON schema in outputConfig.textFormat is not valid JSON."
             ) from None
     config = body.get("inferenceConfig") or {}

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from bedrock_mistral.catalog import ModelSpec
-from bedrock_mistral.local import eventstream, validation
-from bedrock_mistral.local.conversation import Conversation, Delta, ToolCall, Turn
+from bedrock_mistral.local import eventstream, rejections
+from bedrock_mistral.local.conversation import Conversation, ConversationTurn, Delta, ToolInvocation
 from bedrock_mistral.local.wire.common import Exchange
 
 _INST = re.compile(r"\[INST\](.*?)\[/INST\]", re.S)
@@ -19,26 +19,26 @@ def _clean(text: str) -> str:
     return text.replace("<s>", "").replace("</s>", "").strip()
 
 
-def parse_prompt(prompt: str) -> list[Turn]:
+def parse_prompt(prompt: str) -> list[ConversationTurn]:
     """Turns from the Mistral instruct template `<s>[INST] q1 [/INST] a1</s>[INST] q2 [/INST]`.
 
     A prompt without the template is one user turn.
     """
     if "[INST]" not in prompt:
-        return [Turn("user", _clean(prompt))]
-    turns: list[Turn] = []
+        return [ConversationTurn("user", _clean(prompt))]
+    turns: list[ConversationTurn] = []
     position = 0
     for match in _INST.finditer(prompt):
         answer = _clean(prompt[position : match.start()])
         if answer and turns:
-            turns.append(Turn("assistant", answer))
-        turns.append(Turn("user", match.group(1).strip()))
+            turns.append(ConversationTurn("assistant", answer))
+        turns.append(ConversationTurn("user", match.group(1).strip()))
         position = match.end()
     return turns
 
 
 def parse(body: dict[str, Any], spec: ModelSpec, model_id: str) -> Conversation:
-    validation.check_text_body(body, spec)
+    rejections.check_text_body(body, spec)
     default = spec.max_tokens.default
     return Conversation(
         model_id=model_id,
@@ -54,7 +54,7 @@ def stop_reason(reason: str | None) -> str:
     return "length" if reason == "length" else "stop"
 
 
-def tool_calls_text(calls: list[ToolCall]) -> str:
+def tool_calls_text(calls: list[ToolInvocation]) -> str:
     """Tool calls as a raw Mistral completion writes them: `[TOOL_CALLS]` and a JSON list."""
     if not calls:
         return ""

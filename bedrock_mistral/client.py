@@ -1,0 +1,585 @@
+"""`BedrockClient`: one model, one configuration; sync and async calls, streaming, retries and error mapping.
+
+A request goes: neutral request -> validation -> codec -> boto3 / aiobotocore -> codec -> neutral
+response. Async calls use aiobotocore's real non-blocking I/O; nothing blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
+from typing import Any, TypeVar
+
+from bedrock_mistral import catalog, codecs
+from bedrock_mistral.catalog import Api, ModelSpec
+from bedrock_mistral.codecs import Encoded
+from bedrock_mistral.errors import BedrockMistralError, MalformedResponseError
+from bedrock_mistral.service_options import validate_service
+from bedrock_mistral.transport import deadline as deadlines
+from bedrock_mistral.transport import profiles
+from bedrock_mistral.transport.clients import PARSED_REQUEST_ID, AsyncClientPool, ClientSettings
+from bedrock_mistral.transport.error_mapping import map_exception, mapped_types
+from bedrock_mistral.transport.redaction import scrub
+from bedrock_mistral.transport.retry import RetryPolicy
+from bedrock_mistral.transport.stream_events import close_stream, event_payload
+from bedrock_mistral.types import (
+    NO_SERVICE_OPTIONS,
+    ChatRequest,
+    CompletionRequest,
+    GuardrailConfig,
+    InferenceParams,
+    ModelResponse,
+    ServiceOptions,
+    StreamDelta,
+)
+from bedrock_mistral.validation import (
+    check_option_types,
+    check_text,
+    validate_chat_request,
+    validate_params,
+    validate_reasoning_settings,
+)
+
+logger = logging.getLogger("bedrock_mistral")
+_NO_PARAMS = InferenceParams()
+_Request = TypeVar("_Request", ChatRequest, CompletionRequest)
+
+
+class BedrockClient:
+    """Talks to one Mistral model on Bedrock; reuse one instance for many calls."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api: Api | None = None,
+        params: InferenceParams = InferenceParams(),
+        region_name: str | None = None,
+        endpoint_url: str | None = None,
+        profile_name: str | None = None,
+        aws_access_key_id: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_session_token: str | None = None,
+        boto3_session: Any = None,
+        client: Any = None,
+        config: Any = None,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+        max_retries: int = 3,
+        retry_base_delay: float = 0.5,
+        retry_max_delay: float = 20.0,
+        deadline: float | None = None,
+        guardrail: GuardrailConfig | None = None,
+        additional_model_request_fields: dict[str, Any] | None = None,
+        check_context_window: bool = True,
+        service: ServiceOptions = NO_SERVICE_OPTIONS,
+        api_key: str | None = None,
+    ) -> None:
+        check_option_types(
+            str(model),
+            {
+                "max_retries": max_retries,
+                "connect_timeout": connect_timeout,
+                "read_timeout": read_timeout,
+                "deadline": deadline,
+                "client": client,
+                "config": config,
+            },
+        )
+        self.model_id = model
+        validate_service(service)
+        self.service = service
+        self.params = params
+        self.guardrail = guardrail
+        self.additional_model_request_fields = additional_model_request_fields
+        self.check_context_window = check_context_window
+        self.retry = RetryPolicy(max_retries, retry_base_delay, retry_max_delay)
+        self.deadline = None if deadline is None else float(deadline)
+        """Seconds a call may take in all (retries included); for a stream, the longest wait for the
+        first event and between two events. None: only the connect and read timeouts apply."""
+        self.settings = ClientSettings(
+            region_name=region_name,
+            endpoint_url=endpoint_url,
+            profile_name=profile_name,
+            aws_access_key_id=aws_access_key_id,
+            aws_secret_access_key=aws_secret_access_key,
+            aws_session_token=aws_session_token,
+            boto3_session=boto3_session,
+            client=client,
+            config=config,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            api_key=api_key,
+        )
+        self._chosen_api = api
+        self._spec: ModelSpec | None = None
+        self._api: Api = api or "converse"
+        if api is None and profiles.is_application_profile(model):
+            # The catalog row comes from the profile's base model. Inside a running event loop the lookup
+            # waits for the first async call (which makes it in a worker thread), unless already cached.
+            base = profiles.cached(model, self.settings)
+            if base is None and not _loop_running():
+                base = profiles.resolve(model, self.settings)
+            if base is not None:
+                self._adopt(catalog.resolve(base))
+        else:
+            self._adopt(catalog.resolve(model, api))
+        self._sync_client: Any = None
+        self._async_clients = AsyncClientPool(self.settings)
+
+    def __repr__(self) -> str:
+        # Safe on a half-built instance (a constructor that raised, __new__ without __init__).
+        api = getattr(self, "_api", None) if getattr(self, "_spec", None) is not None else "unresolved"
+        region = getattr(getattr(self, "settings", None), "region_name", None)
+        return f"BedrockClient(model={getattr(self, 'model_id', None)!r}, api={api!r}, region={region!r})"
+
+    # --- copies and pickles: the configuration travels (credentials included), connections do not ----
+
+    _CONNECTIONS = ("_sync_client", "_async_clients")
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickles never carry credentials (a pickle is a serialized object: files, caches, task queues).
+        A client given explicit keys, or built on a boto3 client or session, refuses to be pickled
+        rather than come back with another identity; one using the default credential chain (profile,
+        environment, role) pickles and resolves it again when loaded."""
+        settings = self.settings
+        if settings.client is not None or settings.boto3_session is not None:
+            raise TypeError(
+                "a BedrockClient built on an existing boto3 client or session cannot be pickled (boto3 objects "
+                "cannot be); build it from region_name or profile_name to pickle it"
+            )
+        if settings.aws_access_key_id is not None or settings.aws_session_token is not None:
+            raise TypeError(
+                "a BedrockClient given explicit AWS keys cannot be pickled: the pickle would carry the secret "
+                "key in clear. Use a profile, the environment or a role for credentials, or build the client "
+                "again after loading"
+            )
+        return {k: v for k, v in self.__dict__.items() if k not in self._CONNECTIONS}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._sync_client = None
+        self._async_clients = AsyncClientPool(self.settings)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> BedrockClient:
+        """A copy with the same configuration and identity; a given boto3 client, session or Config is
+        shared (they cannot be copied), connections are made anew on first use."""
+        for shared in (self.settings.client, self.settings.boto3_session, self.settings.config):
+            if shared is not None:
+                memo[id(shared)] = shared
+        clone = object.__new__(type(self))
+        memo[id(self)] = clone
+        for key, value in self.__dict__.items():
+            if key not in self._CONNECTIONS:
+                setattr(clone, key, copy.deepcopy(value, memo))
+        clone._sync_client = None
+        clone._async_clients = AsyncClientPool(clone.settings)
+        return clone
+
+    # --- the model's catalog row -------------------------------------------------------------------
+
+    def _adopt(self, spec: ModelSpec) -> None:
+        """Use a catalog row. The body format is chosen per call (chat or text completion), so this accepts
+        what any format of the model and API takes; each call checks its own format again."""
+        api = self._chosen_api or spec.default_api
+        validate_params(spec, self.params, api, None)
+        validate_reasoning_settings(spec, self.additional_model_request_fields)
+        self._spec, self._api = spec, api
+
+    @property
+    def spec(self) -> ModelSpec:
+        """The catalog row (an application inference profile's is looked up on first use if still unknown)."""
+        if self._spec is None:
+            self._adopt(catalog.resolve(profiles.resolve(self.model_id, self.settings)))
+        assert self._spec is not None
+        return self._spec
+
+    @property
+    def api(self) -> Api:
+        if self._spec is None:
+            self.spec  # noqa: B018 - resolves the row, which fixes the API
+        return self._api
+
+    @property
+    def resolved(self) -> bool:
+        """Whether the catalog row is known without a network call."""
+        return self._spec is not None
+
+    async def aresolve(self) -> None:
+        """Look up an application inference profile's base model without blocking the event loop."""
+        if self._spec is None:
+            self._adopt(catalog.resolve(await profiles.aresolve(self.model_id, self.settings)))
+
+    # --- preparing requests (pure) -----------------------------------------------------------------
+
+    def _request_defaults(self, request: _Request) -> _Request:
+        """Per-call settings over the client's configured ones."""
+        if (
+            self.params == _NO_PARAMS
+            and self.guardrail is None
+            and not self.additional_model_request_fields
+            and self.service == NO_SERVICE_OPTIONS
+        ):
+            return request
+        return replace(
+            request,
+            params=self.params.overridden_by(request.params),
+            guardrail=request.guardrail or self.guardrail,
+            additional_model_request_fields=request.additional_model_request_fields
+            or self.additional_model_request_fields,
+            service=request.service.over(self.service),
+        )
+
+    def prepare_chat(self, request: ChatRequest) -> Encoded:
+        """Validate and encode a conversation; raises before anything is sent."""
+        request = self._request_defaults(request)
+        validate_chat_request(self.spec, self.api, request)
+        validate_service(request.service)
+        encoded = codecs.encode_chat(self.spec, self.api, request)
+        if self.check_context_window:
+            self._check_window(encoded, request.params)
+        return encoded
+
+    def prepare_completion(self, request: CompletionRequest) -> Encoded:
+        """Validate and encode a raw prompt; raises before anything is sent."""
+        check_text("prompt", request.prompt)
+        request = self._request_defaults(request)
+        validate_params(self.spec, request.params, self.api, self.spec.completion_body_format())
+        validate_reasoning_settings(self.spec, request.additional_model_request_fields)
+        validate_service(request.service)
+        encoded = codecs.encode_completion(self.spec, self.api, request)
+        if self.check_context_window:
+            self._check_window(encoded, request.params)
+        return encoded
+
+    def _check_window(self, encoded: Encoded, params: InferenceParams) -> None:
+        max_tokens = params.max_tokens or int(self.spec.max_tokens.default or 0)
+        # A request this short cannot overflow the window, so counting its tokens is skipped.
+        if encoded.text_size() + max_tokens <= self.spec.context_window:
+            return
+        from bedrock_mistral import tokens  # only for long requests: counting can load a tokenizer
+
+        prompt = encoded.payload.get("prompt")
+        counted = (
+            prompt
+            if isinstance(prompt, str)
+            else json.dumps(encoded.payload, ensure_ascii=False, default=lambda _: "")
+        )
+        tokens.check_context_window(
+            self.spec, tokens.count_tokens(counted, self.spec.tokenizer), max_tokens
+        )
+
+    # --- sync ----------------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> Any:
+        if self._sync_client is None:
+            self._sync_client = self.settings.sync_client()
+        return self._sync_client
+
+    def _kwargs(self, encoded: Encoded) -> dict[str, Any]:
+        if encoded.api == "converse":
+            return {"modelId": self.model_id, **encoded.payload}
+        # contentType and accept are left to Bedrock's default, application/json (as the AWS examples do).
+        kwargs: dict[str, Any] = {"modelId": self.model_id, "body": encoded.body_bytes()}
+        kwargs.update(encoded.service_parameters)
+        if encoded.guardrail is not None:
+            kwargs["guardrailIdentifier"] = encoded.guardrail.identifier
+            kwargs["guardrailVersion"] = encoded.guardrail.version
+            if encoded.guardrail.trace:
+                kwargs["trace"] = encoded.guardrail.trace.upper()
+        return kwargs
+
+    def _retry_delay(self, exc: Exception, attempt: int, operation: str) -> float:
+        """The wait before the next attempt; raises the typed error when the failure is final."""
+        if not isinstance(exc, mapped_types()):
+            raise exc
+        error = map_exception(exc)
+        if not self.retry.should_retry(error, attempt):
+            if scrub(str(exc)) != str(exc):
+                raise error from None  # the SDK's exception quotes a secret: keep it out of tracebacks
+            raise error
+        delay = self.retry.delay(attempt, getattr(error, "retry_after", None))
+        logger.info("bedrock %s retry in %.2fs after %s", operation, delay, type(error).__name__)
+        return delay
+
+    def _with_retries(self, call: Any, operation: str) -> Any:
+        attempt = 0
+        while True:
+            logger.debug("bedrock %s model=%s attempt=%d", operation, self.model_id, attempt + 1)
+            try:
+                return call()
+            except Exception as exc:
+                delay = self._retry_delay(exc, attempt, operation)
+            time.sleep(delay)
+            attempt += 1
+
+    def send(self, encoded: Encoded) -> ModelResponse:
+        if self.deadline is None:
+            return self._send(encoded)
+        return deadlines.call_within(lambda: self._send(encoded), self.deadline, "the whole call", _ignore)
+
+    def _send(self, encoded: Encoded) -> ModelResponse:
+        kwargs = self._kwargs(encoded)
+        if encoded.api == "converse":
+            response = self._with_retries(lambda: _parsed(self.client.converse, kwargs), "converse")
+            return codecs.decode(encoded, response, {})
+
+        def invoke() -> tuple[Any, dict[str, Any]]:
+            raw = self.client.invoke_model(**kwargs)
+            headers = raw["ResponseMetadata"].get("HTTPHeaders", {})
+            return parse_body(raw["body"].read(), headers), headers
+
+        body, headers = self._with_retries(invoke, "invoke")
+        return codecs.decode(encoded, body, headers)
+
+    def send_stream(self, encoded: Encoded) -> Iterator[StreamDelta]:
+        if not encoded.can_stream:
+            yield from codecs.response_to_deltas(self.send(encoded))
+            return
+        kwargs = self._kwargs(encoded)
+        converse = encoded.api == "converse"
+        operation = "converse_stream" if converse else "invoke_with_response_stream"
+
+        def start() -> Any:
+            method = self.client.converse_stream if converse else self.client.invoke_model_with_response_stream
+            response = method(**kwargs)
+            events = response["stream" if converse else "body"]
+            iterator = iter(events)
+            # The first event may already be an in-stream error: read it inside the retry loop.
+            try:
+                first = next(iterator, None)
+            except BaseException:
+                close_stream(events)
+                raise
+            return events, iterator, first, _stream_tier(response)
+
+        limit = self.deadline
+        if limit is None:
+            events, iterator, first, tier = self._with_retries(start, operation)
+        else:
+            events, iterator, first, tier = deadlines.call_within(
+                lambda: self._with_retries(start, operation),
+                limit,
+                "waiting for the first stream event",
+                lambda started: deadlines.abort(started[0]),
+            )
+            iterator = deadlines.events_within(events, iterator, limit)
+        decoder = codecs.stream_decoder(encoded)
+        if tier:
+            yield StreamDelta(service_tier=tier)
+        try:
+            event = first
+            while event is not None:
+                yield from decoder.feed(event_payload(event, converse))
+                event = next(iterator, None)
+            yield from decoder.finish()
+        except BedrockMistralError as exc:
+            raise map_exception(exc, decoder.text) from None
+        except Exception as exc:
+            if not isinstance(exc, mapped_types()):
+                raise
+            raise map_exception(exc, decoder.text) from exc
+        finally:
+            close_stream(events)
+
+    def chat(self, request: ChatRequest) -> ModelResponse:
+        return self.send(self.prepare_chat(request))
+
+    def stream_chat(self, request: ChatRequest) -> Iterator[StreamDelta]:
+        """Validation happens here, before the first delta is asked for."""
+        return self.send_stream(self.prepare_chat(request))
+
+    def complete(self, request: CompletionRequest) -> ModelResponse:
+        return self.send(self.prepare_completion(request))
+
+    def stream_complete(self, request: CompletionRequest) -> Iterator[StreamDelta]:
+        return self.send_stream(self.prepare_completion(request))
+
+    # --- async ---------------------------------------------------------------------------------------
+
+    async def _awith_retries(self, call: Any, operation: str) -> Any:
+        attempt = 0
+        while True:
+            logger.debug("bedrock async %s model=%s attempt=%d", operation, self.model_id, attempt + 1)
+            try:
+                return await call()
+            except Exception as exc:
+                delay = self._retry_delay(exc, attempt, operation)
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    async def asend(self, encoded: Encoded) -> ModelResponse:
+        if self.deadline is None:
+            return await self._asend(encoded)
+        return await deadlines.awaited_within(self._asend(encoded), self.deadline, "the whole call")
+
+    async def _asend(self, encoded: Encoded) -> ModelResponse:
+        kwargs = self._kwargs(encoded)
+        client = await self._async_clients.get()
+        if encoded.api == "converse":
+            response = await self._awith_retries(lambda: _aparsed(client.converse, kwargs), "converse")
+            return codecs.decode(encoded, response, {})
+
+        async def invoke() -> tuple[Any, dict[str, Any]]:
+            raw = await client.invoke_model(**kwargs)
+            async with raw["body"] as stream:
+                data = await stream.read()
+            headers = raw["ResponseMetadata"].get("HTTPHeaders", {})
+            return parse_body(data, headers), headers
+
+        body, headers = await self._awith_retries(invoke, "invoke")
+        return codecs.decode(encoded, body, headers)
+
+    async def asend_stream(self, encoded: Encoded) -> AsyncIterator[StreamDelta]:
+        if not encoded.can_stream:
+            for delta in codecs.response_to_deltas(await self.asend(encoded)):
+                yield delta
+            return
+        kwargs = self._kwargs(encoded)
+        converse = encoded.api == "converse"
+        operation = "converse_stream" if converse else "invoke_with_response_stream"
+        client = await self._async_clients.get()
+
+        async def start() -> Any:
+            method = client.converse_stream if converse else client.invoke_model_with_response_stream
+            response = await method(**kwargs)
+            events = response["stream" if converse else "body"]
+            iterator = events.__aiter__()
+            try:
+                first = await iterator.__anext__()
+            except StopAsyncIteration:
+                first = None
+            except BaseException:
+                close_stream(events)
+                raise
+            return events, iterator, first, _stream_tier(response)
+
+        limit = self.deadline
+        if limit is None:
+            events, iterator, first, tier = await self._awith_retries(start, operation)
+        else:
+            events, iterator, first, tier = await deadlines.awaited_within(
+                self._awith_retries(start, operation), limit, "waiting for the first stream event"
+            )
+        decoder = codecs.stream_decoder(encoded)
+        if tier:
+            yield StreamDelta(service_tier=tier)
+        try:
+            event = first
+            while event is not None:
+                for delta in decoder.feed(event_payload(event, converse)):
+                    yield delta
+                try:
+                    if limit is None:
+                        event = await iterator.__anext__()
+                    else:
+                        event = await deadlines.awaited_within(
+                            iterator.__anext__(), limit, "waiting for the next stream event", decoder.text
+                        )
+                except StopAsyncIteration:
+                    event = None
+            for delta in decoder.finish():
+                yield delta
+        except BedrockMistralError as exc:
+            raise map_exception(exc, decoder.text) from None
+        except Exception as exc:
+            if not isinstance(exc, mapped_types()):
+                raise
+            raise map_exception(exc, decoder.text) from exc
+        finally:
+            close_stream(events)
+
+    async def achat(self, request: ChatRequest) -> ModelResponse:
+        await self.aresolve()
+        return await self.asend(self.prepare_chat(request))
+
+    def astream_chat(self, request: ChatRequest) -> AsyncIterator[StreamDelta]:
+        if self._spec is None:
+            return self._resolved_stream(lambda: self.prepare_chat(request))
+        return self.asend_stream(self.prepare_chat(request))
+
+    async def acomplete(self, request: CompletionRequest) -> ModelResponse:
+        await self.aresolve()
+        return await self.asend(self.prepare_completion(request))
+
+    def astream_complete(self, request: CompletionRequest) -> AsyncIterator[StreamDelta]:
+        if self._spec is None:
+            return self._resolved_stream(lambda: self.prepare_completion(request))
+        return self.asend_stream(self.prepare_completion(request))
+
+    async def _resolved_stream(self, prepare: Callable[[], Encoded]) -> AsyncIterator[StreamDelta]:
+        """A stream whose model row is looked up first (off the loop), then validated and sent."""
+        await self.aresolve()
+        async for delta in self.asend_stream(prepare()):
+            yield delta
+
+    async def aclose(self) -> None:
+        await self._async_clients.aclose()
+
+
+def _stream_tier(response: Any) -> str | None:
+    """The tier InvokeModelWithResponseStream reports in its response header (Converse: in `metadata`)."""
+    tier = response.get("serviceTier") if isinstance(response, dict) else None
+    return tier if isinstance(tier, str) and tier else None
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def parse_body(data: bytes, headers: dict[str, Any]) -> dict[str, Any]:
+    """An InvokeModel answer body as a JSON object; anything else is a MalformedResponseError."""
+    request_id = headers.get("x-amzn-requestid")
+    if not data or not data.strip():
+        raise MalformedResponseError("the body is empty", missing="a JSON object", request_id=request_id)
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise MalformedResponseError(
+            "the JSON body is nested too deep to parse", missing="a JSON object", request_id=request_id
+        ) from None
+    except ValueError as exc:
+        raise MalformedResponseError(
+            f"the body is not JSON ({exc})", missing="a JSON object", request_id=request_id
+        ) from None
+    if not isinstance(value, dict):
+        raise MalformedResponseError(
+            f"the body is a JSON {type(value).__name__}, not an object", missing="a JSON object",
+            request_id=request_id,
+        )
+    return value
+
+
+def _parsed(call: Any, kwargs: dict[str, Any]) -> Any:
+    """A Converse call; botocore's JSON parser meets a too-deep body as a RecursionError."""
+    try:
+        return call(**kwargs)
+    except RecursionError:
+        raise _too_deep() from None
+
+
+async def _aparsed(call: Any, kwargs: dict[str, Any]) -> Any:
+    try:
+        return await call(**kwargs)
+    except RecursionError:
+        raise _too_deep() from None
+
+
+def _too_deep() -> MalformedResponseError:
+    return MalformedResponseError(
+        "the JSON body is nested too deep to parse", missing="a JSON object", request_id=PARSED_REQUEST_ID.get()
+    )
+
+
+def _ignore(_: object) -> None:
+    return None
