@@ -117,7 +117,7 @@ class BedrockMistralBase(BaseModel):
         state = super().__getstate__()
         state["__dict__"] = {**state["__dict__"], **{name: None for name in _SECRETS}}
         private = dict(state.get("__pydantic_private__") or {})
-        private.update(_bedrock=None, _other_models={})  # rebuilt on first use, from the loaded options
+        private.update(_transport=None, _other_models={})  # rebuilt on first use, from the loaded options
         state["__pydantic_private__"] = private
         return state
 
