@@ -244,6 +244,11 @@ def _subtitle(rows: list[Row], settings: Settings) -> str:
             f"with max_concurrency {settings.batch_on_demand_concurrency} against a quota of "
             f"{settings.batch_on_demand_rpm:g} requests/min."
         )
+    if kind == "loop_rss":
+        return (
+            f"one instance, {settings.loop_rss_calls} calls each in its own asyncio.run (a new event loop per "
+            "call); each implementation in a fresh process; RSS from /proc/self/status."
+        )
     return (
         f"{settings.capacity_clients} keep-alive clients for {settings.capacity_seconds:g} s; streams ramp "
         f"{', '.join(map(str, settings.stream_levels))} ({settings.stream_level_tokens} chunks at "

@@ -8,7 +8,7 @@ from typing import Any
 MISTRAL_LARGE_2 = "mistral.mistral-large-2407-v1:0"
 MISTRAL_7B = "mistral.mistral-7b-instruct-v0:2"
 MODEL_NAMES = {MISTRAL_LARGE_2: "Mistral Large 2", MISTRAL_7B: "Mistral 7B"}
-SCENARIOS = ("invoke", "stream", "concurrency", "import", "capacity", "batch")
+SCENARIOS = ("invoke", "stream", "concurrency", "import", "capacity", "batch", "loop_rss")
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,8 @@ class Settings:
     batch_memory_records: int = 100_000
     batch_on_demand_concurrency: int = 64
     batch_on_demand_rpm: float = 6000.0
+    loop_rss_calls: int = 1000
+    """`asyncio.run(ainvoke)` calls on one instance in the loop_rss scenario."""
     """The on-demand comparison's request quota (the emulator's --rpm; a minute's worth may burst)."""
 
     def with_overrides(self, **changes: Any) -> Settings:
@@ -82,6 +84,7 @@ QUICK = Settings(
     batch_records=2_000,
     batch_memory_records=20_000,
     batch_on_demand_rpm=1500.0,
+    loop_rss_calls=200,
 )
 TINY = Settings(
     mode="tiny",
@@ -106,5 +109,6 @@ TINY = Settings(
     batch_records=150,
     batch_memory_records=300,
     batch_on_demand_concurrency=16,
+    loop_rss_calls=10,
 )
 PRESETS = {"full": FULL, "quick": QUICK, "tiny": TINY}

@@ -20,7 +20,8 @@ META = ("date", "cpu_count", "platform", "python", "mode")
 pytestmark = pytest.mark.timeout(600)  # one tiny run of every scenario: tens of seconds
 
 FAMILIES = (
-    "invoke_overhead", "streaming", "async_concurrency", "cold_import", "emulator_capacity", "batch_inference"
+    "invoke_overhead", "streaming", "async_concurrency", "cold_import", "emulator_capacity", "batch_inference",
+    "loop_rss",
 )
 
 
