@@ -19,6 +19,7 @@ from bedrock_mistral import catalog, codecs
 from bedrock_mistral.catalog import Api, ModelSpec
 from bedrock_mistral.codecs import Encoded
 from bedrock_mistral.errors import BedrockMistralError, MalformedResponseError
+from bedrock_mistral.options import BedrockOptions
 from bedrock_mistral.service_options import validate_service
 from bedrock_mistral.transport import deadline as deadlines
 from bedrock_mistral.transport import profiles
@@ -34,11 +35,9 @@ from bedrock_mistral.types import (
     GuardrailConfig,
     InferenceParams,
     ModelResponse,
-    ServiceOptions,
     StreamDelta,
 )
 from bedrock_mistral.validation import (
-    check_option_types,
     check_text,
     validate_chat_request,
     validate_params,
@@ -56,66 +55,37 @@ class BedrockClient:
     def __init__(
         self,
         model: str,
+        options: BedrockOptions | None = None,
         *,
         api: Api | None = None,
         params: InferenceParams = InferenceParams(),
-        region_name: str | None = None,
-        endpoint_url: str | None = None,
-        profile_name: str | None = None,
-        aws_access_key_id: str | None = None,
-        aws_secret_access_key: str | None = None,
-        aws_session_token: str | None = None,
-        boto3_session: Any = None,
-        client: Any = None,
-        config: Any = None,
-        connect_timeout: float | None = None,
-        read_timeout: float | None = None,
-        max_retries: int = 3,
-        retry_base_delay: float = 0.5,
-        retry_max_delay: float = 20.0,
-        deadline: float | None = None,
         guardrail: GuardrailConfig | None = None,
-        additional_model_request_fields: dict[str, Any] | None = None,
-        check_context_window: bool = True,
-        service: ServiceOptions = NO_SERVICE_OPTIONS,
-        api_key: str | None = None,
+        **option_values: Any,
     ) -> None:
-        check_option_types(
-            str(model),
-            {
-                "max_retries": max_retries,
-                "connect_timeout": connect_timeout,
-                "read_timeout": read_timeout,
-                "deadline": deadline,
-                "client": client,
-                "config": config,
-            },
-        )
+        """`options` holds every connection, auth, retry, guardrail and extra-field option (see
+        `bedrock_mistral.options`); keyword arguments by the same names build or change it."""
+        if guardrail is not None:  # the neutral guardrail type, spelled as the options spell it
+            option_values.update(
+                guardrail_identifier=guardrail.identifier,
+                guardrail_version=guardrail.version,
+                guardrail_trace=guardrail.trace,
+            )
+        if options is None:
+            options = BedrockOptions.from_values({}, **option_values)
+        elif option_values:
+            options = options.replace(**option_values)
+        self.options = options
         self.model_id = model
-        validate_service(service)
-        self.service = service
+        self.service = options.service
         self.params = params
-        self.guardrail = guardrail
-        self.additional_model_request_fields = additional_model_request_fields
-        self.check_context_window = check_context_window
-        self.retry = RetryPolicy(max_retries, retry_base_delay, retry_max_delay)
-        self.deadline = None if deadline is None else float(deadline)
+        self.guardrail = options.guardrail
+        self.additional_model_request_fields = options.additional_model_request_fields
+        self.check_context_window = options.check_context_window
+        self.retry = RetryPolicy(options.max_retries, options.retry_base_delay, options.retry_max_delay)
+        self.deadline = None if options.deadline is None else float(options.deadline)
         """Seconds a call may take in all (retries included); for a stream, the longest wait for the
         first event and between two events. None: only the connect and read timeouts apply."""
-        self.settings = ClientSettings(
-            region_name=region_name,
-            endpoint_url=endpoint_url,
-            profile_name=profile_name,
-            aws_access_key_id=aws_access_key_id,
-            aws_secret_access_key=aws_secret_access_key,
-            aws_session_token=aws_session_token,
-            boto3_session=boto3_session,
-            client=client,
-            config=config,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            api_key=api_key,
-        )
+        self.settings = ClientSettings.from_options(options)
         self._chosen_api = api
         self._spec: ModelSpec | None = None
         self._api: Api = api or "converse"

@@ -14,8 +14,9 @@ from langchain_core.utils import secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, model_validator
 from typing_extensions import Self
 
-from bedrock_mistral import BedrockClient, GuardrailConfig, InferenceParams, ModelSpec
-from bedrock_mistral.errors import BedrockMistralError, ConfigurationError
+from bedrock_mistral import BedrockClient, InferenceParams, ModelSpec
+from bedrock_mistral.errors import BedrockMistralError
+from bedrock_mistral.options import BedrockOptions
 from bedrock_mistral.transport.region import region_from_env
 from bedrock_mistral.types import ModelResponse
 from bedrock_mistral.validation import check_option_types, stop_sequences
@@ -164,13 +165,6 @@ class BedrockMistralBase(BaseModel):
 
     # --- transport ----------------------------------------------------------------------------------
 
-    def _guardrail(self) -> GuardrailConfig | None:
-        if self.guardrail_identifier is None and self.guardrail_version is None:
-            return None
-        if not self.guardrail_identifier or not self.guardrail_version:
-            raise ConfigurationError("guardrail_identifier and guardrail_version must be given together")
-        return GuardrailConfig(self.guardrail_identifier, self.guardrail_version, self.guardrail_trace)
-
     def _credentials(self) -> tuple[str | None, str | None, str | None]:
         """Keys given explicitly always count; keys read from the environment only when no other source
         (profile, client) was named, so a profile is not silently overridden by stray variables."""
@@ -185,27 +179,22 @@ class BedrockMistralBase(BaseModel):
             _secret(self.aws_session_token),
         )
 
-    def _new_client(self, model: str) -> BedrockClient:
+    def _options(self) -> BedrockOptions:
+        """LangChain's spelling of the options -> `BedrockOptions`: the one place they are mapped. Every
+        field named like an option is forwarded as it is, so a new option is one field on this class."""
         key_id, secret_key, token = self._credentials()
-        return BedrockClient(
-            model,
-            api=self.api,
-            params=self._default_params(),
-            region_name=self.region_name,
-            endpoint_url=self.endpoint_url,
+        return BedrockOptions.from_values(
+            {name: getattr(self, name) for name in BedrockOptions.names() & set(type(self).model_fields)},
             profile_name=self.credentials_profile_name,
-            client=self.client,
-            config=self.config,
             connect_timeout=self.timeout,
             read_timeout=self.timeout,
-            max_retries=self.max_retries,
-            deadline=self.deadline,
-            guardrail=self._guardrail(),
-            additional_model_request_fields=self.additional_model_request_fields,
             aws_access_key_id=key_id,
             aws_secret_access_key=secret_key,
             aws_session_token=token,
         )
+
+    def _new_client(self, model: str) -> BedrockClient:
+        return BedrockClient(model, self._options(), api=self.api, params=self._default_params())
 
     def _default_params(self) -> InferenceParams:
         return InferenceParams(

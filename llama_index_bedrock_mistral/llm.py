@@ -173,25 +173,29 @@ class BedrockMistral(FunctionCallingLLM):
             },
         )
         stop_list = list(settings.stop_tuple(stop, str(model))) or None
-        transport = settings.build_client(
-            model=model,
+        transport = BedrockClient(
+            model,
+            settings.bedrock_options(
+                region_name=region_name,
+                endpoint_url=endpoint_url,
+                profile_name=profile_name,
+                aws_access_key_id=aws_access_key_id,
+                aws_secret_access_key=aws_secret_access_key,
+                aws_session_token=aws_session_token,
+                client=client,
+                botocore_config=botocore_config,
+                timeout=timeout,
+                deadline=deadline,
+                max_retries=max_retries,
+                guardrail_identifier=guardrail_identifier,
+                guardrail_version=guardrail_version,
+                guardrail_trace=guardrail_trace,
+                additional_model_request_fields=additional_model_request_fields,
+            ),
             api=api,
             params=settings.inference_params(
                 max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k, stop=stop_list
             ),
-            region_name=region_name,
-            endpoint_url=endpoint_url,
-            profile_name=profile_name,
-            aws_access_key_id=aws_access_key_id,
-            aws_secret_access_key=aws_secret_access_key,
-            aws_session_token=aws_session_token,
-            client=client,
-            botocore_config=botocore_config,
-            timeout=timeout,
-            deadline=deadline,
-            max_retries=max_retries,
-            guardrail=settings.guardrail_config(guardrail_identifier, guardrail_version, guardrail_trace),
-            additional_model_request_fields=additional_model_request_fields,
         )
         if transport.resolved and _completion_format(transport) and transport.spec.tokenizer:
             template = convert.MistralTemplate(transport.spec.tokenizer)

@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bedrock_mistral.catalog import Api
-from bedrock_mistral.client import BedrockClient
-from bedrock_mistral.errors import ConfigurationError
-from bedrock_mistral.types import GuardrailConfig, InferenceParams
+from bedrock_mistral.options import BedrockOptions
+from bedrock_mistral.types import InferenceParams
 from bedrock_mistral.validation import stop_sequences
 
 PARAM_NAMES = ("max_tokens", "temperature", "top_p", "top_k", "stop")
@@ -46,56 +44,17 @@ def inference_params(
     )
 
 
-def guardrail_config(
-    identifier: str | None, version: str | None, trace: str | None
-) -> GuardrailConfig | None:
-    if identifier is None and version is None:
-        if trace is not None:
-            raise ConfigurationError(
-                "guardrail_trace was given without guardrail_identifier/guardrail_version"
-            )
-        return None
-    if not identifier or not version:
-        raise ConfigurationError("guardrail_identifier and guardrail_version must be given together")
-    return GuardrailConfig(identifier=identifier, version=str(version), trace=trace)
-
-
-def build_client(
-    *,
-    model: str,
-    api: Api | None,
-    params: InferenceParams,
-    region_name: str | None,
-    endpoint_url: str | None,
-    profile_name: str | None,
-    aws_access_key_id: Any,
-    aws_secret_access_key: Any,
-    aws_session_token: Any,
-    client: Any,
-    botocore_config: Any,
-    timeout: float | None,
-    max_retries: int,
-    deadline: float | None = None,
-    guardrail: GuardrailConfig | None,
-    additional_model_request_fields: dict[str, Any] | None,
-) -> BedrockClient:
-    """The transport client; it resolves the model, checks the parameters and holds the credentials."""
-    return BedrockClient(
-        model,
-        api=api,
-        params=params,
-        region_name=region_name,
-        endpoint_url=endpoint_url,
-        profile_name=profile_name,
-        aws_access_key_id=secret_value(aws_access_key_id),
-        aws_secret_access_key=secret_value(aws_secret_access_key),
-        aws_session_token=secret_value(aws_session_token),
-        client=client,
-        config=botocore_config,
+def bedrock_options(**values: Any) -> BedrockOptions:
+    """LlamaIndex's spelling of the options -> `BedrockOptions`: the one place they are mapped. Every value
+    named like an option is forwarded as it is, so a new option is one argument of the LLM class."""
+    timeout = values.pop("timeout", None)
+    return BedrockOptions.from_values(
+        values,
+        config=values.pop("botocore_config", None),
         connect_timeout=timeout,
         read_timeout=timeout,
-        max_retries=max_retries,
-        deadline=deadline,
-        guardrail=guardrail,
-        additional_model_request_fields=additional_model_request_fields,
+        **{name: secret_value(values.pop(name, None)) for name in _SECRETS},
     )
+
+
+_SECRETS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")

@@ -12,7 +12,7 @@ import os
 import threading
 import weakref
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
@@ -25,6 +25,8 @@ from bedrock_mistral.validation import check_seconds
 
 if TYPE_CHECKING:
     import boto3
+
+    from bedrock_mistral.options import BedrockOptions
 
 SERVICE = "bedrock-runtime"
 BEARER_VARIABLE = "AWS_BEARER_TOKEN_BEDROCK"
@@ -100,6 +102,11 @@ class ClientSettings:
     max_pool_connections: int = 1000
     """Connections kept per client: async calls run concurrently up to this many (aiohttp's pool would
     otherwise queue them), and threads sharing a sync client never wait for one."""
+
+    @classmethod
+    def from_options(cls, options: BedrockOptions) -> ClientSettings:
+        """The connection part of the options (each is declared and checked in `BedrockOptions`)."""
+        return cls(**{f.name: getattr(options, f.name) for f in fields(cls) if f.name in options.names()})
 
     def __post_init__(self) -> None:
         if (self.aws_access_key_id is None) != (self.aws_secret_access_key is None):
