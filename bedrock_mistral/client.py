@@ -18,13 +18,15 @@ from typing import Any, TypeVar
 from bedrock_mistral import catalog, codecs
 from bedrock_mistral.catalog import Api, ModelSpec
 from bedrock_mistral.codecs import Encoded
-from bedrock_mistral.errors import BedrockMistralError, MalformedResponseError
+from bedrock_mistral.errors import BedrockMistralError, MalformedResponseError, ThrottlingError
 from bedrock_mistral.options import BedrockOptions
 from bedrock_mistral.service_options import validate_service
 from bedrock_mistral.transport import deadline as deadlines
 from bedrock_mistral.transport import profiles
+from bedrock_mistral.transport import rate_limit as rate_limit_module
 from bedrock_mistral.transport.clients import PARSED_REQUEST_ID, AsyncClientPool, ClientSettings
 from bedrock_mistral.transport.error_mapping import map_exception, mapped_types
+from bedrock_mistral.transport.rate_limit import Ticket
 from bedrock_mistral.transport.redaction import scrub
 from bedrock_mistral.transport.retry import RetryPolicy
 from bedrock_mistral.transport.stream_events import close_stream, event_payload
@@ -101,6 +103,15 @@ class BedrockClient:
             self._adopt(catalog.resolve(model, api))
         self._sync_client: Any = None
         self._async_clients = AsyncClientPool(self.settings)
+        self._limiter_key = self.settings.limiter_key(model)
+
+    @property
+    def limiter(self) -> rate_limit_module.Limiter:
+        """The process-wide limiter of this model, credentials, region and endpoint (looked up, not held,
+        so a client stays picklable); `rate_limit="off"` has none."""
+        if self.options.rate_limit == "off":
+            return rate_limit_module.UNLIMITED
+        return rate_limit_module.shared_limiter(self._limiter_key, self.options.requests_per_second)
 
     def __repr__(self) -> str:
         # Safe on a half-built instance (a constructor that raised, __new__ without __init__).
@@ -265,16 +276,25 @@ class BedrockClient:
                 kwargs["trace"] = encoded.guardrail.trace.upper()
         return kwargs
 
-    def _retry_delay(self, exc: Exception, attempt: int, operation: str) -> float:
-        """The wait before the next attempt; raises the typed error when the failure is final."""
+    def _retry_delay(self, exc: Exception, attempt: int, operation: str, ticket: Ticket) -> float:
+        """The wait before the next attempt; raises the typed error when the failure is final. A throttled
+        attempt is reported to the rate limiter, and its retry waits for the limiter rather than a backoff."""
         if not isinstance(exc, mapped_types()):
             raise exc
         error = map_exception(exc)
+        throttled = isinstance(error, ThrottlingError)
+        if throttled:
+            self.limiter.throttled(ticket)
         if not self.retry.should_retry(error, attempt):
+            error.record_attempts(attempt + 1)
             if scrub(str(exc)) != str(exc):
                 raise error from None  # the SDK's exception quotes a secret: keep it out of tracebacks
             raise error
-        delay = self.retry.delay(attempt, getattr(error, "retry_after", None))
+        retry_after = getattr(error, "retry_after", None)
+        if throttled and retry_after is None and self.limiter.rate is not None:
+            delay = 0.0  # the limiter paces the retry
+        else:
+            delay = self.retry.delay(attempt, retry_after)
         logger.info("bedrock %s retry in %.2fs after %s", operation, delay, type(error).__name__)
         return delay
 
@@ -282,11 +302,16 @@ class BedrockClient:
         attempt = 0
         while True:
             logger.debug("bedrock %s model=%s attempt=%d", operation, self.model_id, attempt + 1)
+            ticket = self.limiter.acquire()
             try:
-                return call()
+                result = call()
             except Exception as exc:
-                delay = self._retry_delay(exc, attempt, operation)
-            time.sleep(delay)
+                delay = self._retry_delay(exc, attempt, operation, ticket)
+            else:
+                self.limiter.succeeded(ticket)
+                return result
+            if delay:
+                time.sleep(delay)
             attempt += 1
 
     def send(self, encoded: Encoded) -> ModelResponse:
@@ -377,11 +402,16 @@ class BedrockClient:
         attempt = 0
         while True:
             logger.debug("bedrock async %s model=%s attempt=%d", operation, self.model_id, attempt + 1)
+            ticket = await self.limiter.aacquire()
             try:
-                return await call()
+                result = await call()
             except Exception as exc:
-                delay = self._retry_delay(exc, attempt, operation)
-            await asyncio.sleep(delay)
+                delay = self._retry_delay(exc, attempt, operation, ticket)
+            else:
+                self.limiter.succeeded(ticket)
+                return result
+            if delay:
+                await asyncio.sleep(delay)
             attempt += 1
 
     async def asend(self, encoded: Encoded) -> ModelResponse:

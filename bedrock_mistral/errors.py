@@ -14,12 +14,20 @@ class BedrockMistralError(Exception):
     """Base of every error this project raises."""
 
     retryable: bool = False
+    attempts: int = 1
+    """Attempts made before the call gave up (retries included)."""
 
     def __init__(self, message: str, *, partial_text: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.partial_text = partial_text
         """Text streamed before the failure (None when no stream had started)."""
+
+    def record_attempts(self, attempts: int) -> None:
+        """The call's final error: say how many attempts it took, in the message too when it retried."""
+        self.attempts = attempts
+        if attempts > 1 and self.args:
+            self.args = (f"{self.args[0]} (gave up after {attempts} attempts)", *self.args[1:])
 
 
 # --- raised before any request is sent ------------------------------------------------------------

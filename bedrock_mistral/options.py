@@ -75,6 +75,12 @@ def service_settings(name: str, value: Any) -> None:
     validate_service(value)
 
 
+def positive_rate(name: str, value: Any) -> None:
+    from bedrock_mistral.transport.rate_limit import check_options
+
+    check_options("adaptive", value)
+
+
 def one_of(*choices: str) -> Check:
     def check(name: str, value: Any) -> None:
         if value is not None and value not in choices:
@@ -128,6 +134,17 @@ class BedrockOptions:
         seconds,
         "seconds a whole call may take, retries included; for a stream, the longest wait for the first "
         "chunk and between two chunks",
+    )
+
+    # --- rate limiting -------------------------------------------------------------------------------
+    rate_limit: str = option(
+        "adaptive",
+        one_of("adaptive", "off"),
+        "'adaptive': after Bedrock throttles, calls to the model from the whole process (same credentials, "
+        "region, endpoint) are paced to what gets through; 'off': throttles only back off",
+    )
+    requests_per_second: float | None = option(
+        None, positive_rate, "a known quota: pace calls to this many requests a second from the first one"
     )
 
     # --- what every request carries ------------------------------------------------------------------

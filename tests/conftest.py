@@ -30,3 +30,12 @@ def hermetic_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """A developer's AWS variables must not leak into construction, serialization or requests."""
     for name in AWS_ENV:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limiters() -> None:
+    """Each test starts with no limiter state: every test talks to the same session emulator with the same
+    keys, so one test's injected throttles would otherwise pace the next test's calls."""
+    from bedrock_mistral.transport.rate_limit import reset_limiters
+
+    reset_limiters()

@@ -20,7 +20,7 @@ from botocore.tokens import FrozenAuthToken, TokenProviderChain
 
 from bedrock_mistral.errors import ConfigurationError, MalformedResponseError
 from bedrock_mistral.transport.redaction import protect, protect_credentials
-from bedrock_mistral.transport.region import resolve_region
+from bedrock_mistral.transport.region import region_from_env, resolve_region
 from bedrock_mistral.validation import check_seconds
 
 if TYPE_CHECKING:
@@ -134,6 +134,24 @@ class ClientSettings:
         )
         base = defaults if self.config is None else defaults.merge(self.config)
         return base.merge(owned)
+
+    def limiter_key(self, model_id: str) -> tuple[Any, ...]:
+        """What one Bedrock quota is shared by: the model, the credentials' identity, the region and the
+        endpoint. The identity is a digest of the access key id (never the key itself), or the client or
+        session object the caller passed, or the profile and environment the default chain reads."""
+        if self.api_key:
+            identity: Any = ("api-key", hashlib.sha256(self.api_key.encode()).hexdigest()[:16])
+        elif self.aws_access_key_id is not None:
+            identity = ("key", hashlib.sha256(self.aws_access_key_id.encode()).hexdigest()[:16])
+        elif self.client is not None:
+            identity = ("client", id(self.client))
+        elif self.boto3_session is not None:
+            identity = ("session", id(self.boto3_session))
+        else:
+            env_key = os.environ.get("AWS_ACCESS_KEY_ID", "")
+            identity = ("chain", self.profile_name or os.environ.get("AWS_PROFILE"), hashlib.sha256(env_key.encode()).hexdigest()[:16])
+        endpoint = self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME") or os.environ.get("AWS_ENDPOINT_URL")
+        return (model_id, identity, self.region_name or region_from_env(), endpoint)
 
     def _explicit_keys(self) -> dict[str, Any]:
         if self.aws_access_key_id is None or self.api_key:
