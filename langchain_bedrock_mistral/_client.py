@@ -79,6 +79,11 @@ class BedrockMistralBase(BaseModel):
     deadline: float | None = None
     """Seconds a whole call may take, retries included; for a stream, the longest wait for the first
     chunk and between two chunks. Past it: `BedrockTimeoutError`. None: no deadline."""
+    rate_limit: Literal["adaptive", "off"] = "adaptive"
+    """"adaptive": after Bedrock throttles, calls to this model (from every client in the process with the
+    same credentials and region) are paced to what gets through; "off": throttles only back off."""
+    requests_per_second: float | None = None
+    """A known quota: pace calls to this rate from the first one."""
 
     guardrail_identifier: str | None = None
     guardrail_version: str | None = None

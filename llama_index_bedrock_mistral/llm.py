@@ -97,6 +97,14 @@ class BedrockMistral(FunctionCallingLLM):
         "the first chunk and between chunks. None: no deadline.",
     )
     max_retries: int = Field(default=3, description="Retries of throttled or failed calls.")
+    rate_limit: Literal["adaptive", "off"] = Field(
+        default="adaptive",
+        description="'adaptive': after throttles, calls to this model from the whole process are paced to what "
+        "gets through; 'off': throttles only back off.",
+    )
+    requests_per_second: float | None = Field(
+        default=None, description="A known quota: pace calls to this rate from the first one."
+    )
     guardrail_identifier: str | None = Field(default=None, description="Bedrock guardrail id.")
     guardrail_version: str | None = Field(default=None, description="Bedrock guardrail version.")
     guardrail_trace: Literal["enabled", "disabled", "enabled_full"] | None = Field(
@@ -132,6 +140,8 @@ class BedrockMistral(FunctionCallingLLM):
         timeout: float | None = None,
         deadline: float | None = None,
         max_retries: int = 3,
+        rate_limit: Literal["adaptive", "off"] = "adaptive",
+        requests_per_second: float | None = None,
         guardrail_identifier: str | None = None,
         guardrail_version: str | None = None,
         guardrail_trace: Literal["enabled", "disabled", "enabled_full"] | None = None,
@@ -187,6 +197,8 @@ class BedrockMistral(FunctionCallingLLM):
                 timeout=timeout,
                 deadline=deadline,
                 max_retries=max_retries,
+                rate_limit=rate_limit,
+                requests_per_second=requests_per_second,
                 guardrail_identifier=guardrail_identifier,
                 guardrail_version=guardrail_version,
                 guardrail_trace=guardrail_trace,
@@ -219,6 +231,8 @@ class BedrockMistral(FunctionCallingLLM):
             timeout=timeout,
             deadline=deadline,
             max_retries=max_retries,
+            rate_limit=rate_limit,
+            requests_per_second=requests_per_second,
             guardrail_identifier=guardrail_identifier,
             guardrail_version=guardrail_version,
             guardrail_trace=guardrail_trace,

@@ -77,7 +77,7 @@ def test_retry_after_is_honoured_up_to_the_maximum_delay(
 @pytest.mark.parametrize("status", ["429", "503"])
 def test_retry_after_absent_keeps_the_jittered_backoff(faulty: FaultyBedrock, status: str) -> None:
     spec = BY_KEY["langchain-chat"]
-    model = spec.build(faulty, max_retries=3)
+    model = spec.build(faulty, max_retries=3, rate_limit="off")  # a 429 would otherwise wait for the limiter
     code, name, error_type = RETRY_AFTER[status]
     faulty.queue(fb.error(code, name, "Too many requests."), times=4)
     with pytest.raises(error_type) as info:
