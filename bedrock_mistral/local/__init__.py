@@ -17,6 +17,7 @@ from bedrock_mistral.local.conversation import (
 from bedrock_mistral.local.emulator import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, LocalBedrock
 from bedrock_mistral.local.engines.base import Engine
 from bedrock_mistral.local.faults import Fault, Faults
+from bedrock_mistral.local.quotas import Quota, Quotas
 from bedrock_mistral.local.scripts import Matcher, Script, ScriptedReply, ScriptedRequest
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "Faults",
     "LocalBedrock",
     "Matcher",
+    "Quota",
+    "Quotas",
     "RecordedRequest",
     "Reply",
     "Script",
