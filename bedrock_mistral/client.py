@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from bedrock_mistral import catalog, codecs
-from bedrock_mistral.catalog import Api, ModelSpec
+from bedrock_mistral.catalog import Api, BodyFormat, ModelSpec
 from bedrock_mistral.codecs import Encoded
 from bedrock_mistral.errors import BedrockMistralError, MalformedResponseError, ThrottlingError
 from bedrock_mistral.options import BedrockOptions
@@ -185,6 +185,16 @@ class BedrockClient:
         if self._spec is None:
             self.spec  # noqa: B018 - resolves the row, which fixes the API
         return self._api
+
+    @property
+    def chat_is_templated(self) -> bool:
+        """Whether a conversation goes out as a prompt rendered in the Mistral instruct template."""
+        return self.api == "invoke" and self.spec.chat_body_format() is BodyFormat.TEXT_COMPLETION
+
+    @property
+    def completion_is_templated(self) -> bool:
+        """Whether a raw prompt goes out as a text-completion prompt (the template applies to it)."""
+        return self.api == "invoke" and self.spec.completion_body_format() is BodyFormat.TEXT_COMPLETION
 
     @property
     def resolved(self) -> bool:

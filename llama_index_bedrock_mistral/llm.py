@@ -28,7 +28,7 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import BaseOutputParser, PydanticProgramMode
 
-from bedrock_mistral.catalog import BodyFormat, ModelSpec
+from bedrock_mistral.catalog import ModelSpec
 from bedrock_mistral.client import BedrockClient
 from bedrock_mistral.errors import ConfigurationError
 from bedrock_mistral.types import (
@@ -594,9 +594,9 @@ class BedrockMistral(FunctionCallingLLM):
 
 def _chat_format(transport: BedrockClient) -> bool:
     """True when conversations go out as a rendered text-completion prompt."""
-    return transport.api == "invoke" and transport.spec.chat_body_format() is BodyFormat.TEXT_COMPLETION
+    return transport.chat_is_templated
 
 
 def _completion_format(transport: BedrockClient) -> bool:
     """True when raw prompts go out as a text-completion prompt."""
-    return transport.api == "invoke" and transport.spec.completion_body_format() is BodyFormat.TEXT_COMPLETION
+    return transport.completion_is_templated
