@@ -54,6 +54,11 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
         "--region", help="AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION, then the profile's)"
     )
     group.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    group.add_argument(
+        "--api-key",
+        metavar="KEY",
+        help="Bedrock API key, sent as a bearer token (default: AWS_BEARER_TOKEN_BEDROCK when set)",
+    )
     group.add_argument("--max-retries", type=int, default=3, metavar="N", help="retries (default 3; 0: none)")
     group.add_argument("--timeout", type=float, metavar="SECONDS", help="connect and read timeout")
 
@@ -119,6 +124,7 @@ def client_from_args(args: argparse.Namespace) -> BedrockClient:
         max_retries=args.max_retries,
         aws_access_key_id=key_id,
         aws_secret_access_key=secret,
+        api_key=getattr(args, "api_key", None),
     )
 
 

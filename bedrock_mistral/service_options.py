@@ -86,6 +86,15 @@ def service_options(
     return NO_SERVICE_OPTIONS if options == NO_SERVICE_OPTIONS else options
 
 
+SERVICE_OPTION_NAMES: tuple[str, ...] = ("service_tier", "request_metadata", "performance_config")
+"""The keyword arguments both adapters take, on construction and per call."""
+
+
+def pop_service(kwargs: dict[str, Any]) -> ServiceOptions:
+    """Per-call service settings taken out of an adapter call's keyword arguments."""
+    return service_options(*(kwargs.pop(name, None) for name in SERVICE_OPTION_NAMES))
+
+
 def validate_service(options: ServiceOptions) -> None:
     """Settings built elsewhere (a neutral request made by hand) get the same checks."""
     service_options(options.tier, options.metadata, options.latency)
@@ -121,4 +130,11 @@ def invoke_parameters(options: ServiceOptions) -> dict[str, Any]:
     return parameters
 
 
-__all__ = ["converse_fields", "invoke_parameters", "service_options", "validate_service"]
+__all__ = [
+    "SERVICE_OPTION_NAMES",
+    "converse_fields",
+    "invoke_parameters",
+    "pop_service",
+    "service_options",
+    "validate_service",
+]

@@ -17,6 +17,7 @@ from typing_extensions import Self
 from bedrock_mistral import BedrockClient, InferenceParams, ModelSpec
 from bedrock_mistral.errors import BedrockMistralError
 from bedrock_mistral.options import BedrockOptions
+from bedrock_mistral.service_options import SERVICE_OPTION_NAMES, service_options
 from bedrock_mistral.transport.region import region_from_env
 from bedrock_mistral.types import ModelResponse
 from bedrock_mistral.validation import check_option_types, stop_sequences
@@ -26,11 +27,14 @@ if TYPE_CHECKING:
 
 CALL_PARAMS = ("temperature", "max_tokens", "top_p", "top_k")
 """Sampling parameters a single call may override (`model.invoke(..., temperature=0.2)`)."""
+CALL_OPTIONS = (*CALL_PARAMS, *SERVICE_OPTION_NAMES)
+"""Everything both classes take per call (`invoke` / `bind` keyword arguments)."""
 
 _SECRETS = {
     "aws_access_key_id": "AWS_ACCESS_KEY_ID",
     "aws_secret_access_key": "AWS_SECRET_ACCESS_KEY",
     "aws_session_token": "AWS_SESSION_TOKEN",
+    "api_key": "AWS_BEARER_TOKEN_BEDROCK",
 }
 
 
@@ -61,6 +65,9 @@ class BedrockMistralBase(BaseModel):
     aws_session_token: SecretStr | None = Field(
         default_factory=secret_from_env("AWS_SESSION_TOKEN", default=None), repr=False
     )
+    api_key: SecretStr | None = Field(default=None, repr=False)
+    """A Bedrock API key, sent as a bearer token instead of SigV4 credentials. Without it botocore uses
+    `AWS_BEARER_TOKEN_BEDROCK` when that variable is set."""
     client: Any = Field(default=None, exclude=True, repr=False)
     """An existing boto3 `bedrock-runtime` client to use instead of building one."""
     config: Any = Field(default=None, exclude=True)
@@ -89,6 +96,12 @@ class BedrockMistralBase(BaseModel):
     guardrail_version: str | None = None
     guardrail_trace: Literal["enabled", "disabled", "enabled_full"] | None = None
     additional_model_request_fields: dict[str, Any] | None = None
+    service_tier: str | dict[str, str] | None = None
+    """Bedrock's processing tier: priority, default, flex or reserved (also per call)."""
+    request_metadata: dict[str, str] | None = None
+    """Up to 16 key/value pairs Bedrock writes to invocation logs (also per call)."""
+    performance_config: str | dict[str, str] | None = None
+    """`{"latency": "standard" | "optimized"}` (or just the latency); also per call."""
 
     _transport: BedrockClient | None = PrivateAttr(default=None)
     _other_models: dict[str, BedrockClient] = PrivateAttr(default_factory=dict)
@@ -196,6 +209,8 @@ class BedrockMistralBase(BaseModel):
             aws_access_key_id=key_id,
             aws_secret_access_key=secret_key,
             aws_session_token=token,
+            api_key=_secret(self.api_key),
+            service=service_options(self.service_tier, self.request_metadata, self.performance_config),
         )
 
     def _new_client(self, model: str) -> BedrockClient:
@@ -311,4 +326,4 @@ def check_call_kwargs(kwargs: dict[str, Any], accepted: tuple[str, ...], owner: 
         )
 
 
-__all__ = ["CALL_PARAMS", "BedrockMistralBase", "check_call_kwargs"]
+__all__ = ["CALL_OPTIONS", "CALL_PARAMS", "BedrockMistralBase", "check_call_kwargs"]

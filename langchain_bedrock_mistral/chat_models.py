@@ -17,15 +17,16 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import Runnable
 
 from bedrock_mistral.client import BedrockClient
+from bedrock_mistral.service_options import pop_service
 from bedrock_mistral.types import ChatRequest, ModelResponse
 from langchain_bedrock_mistral import messages as convert
 from langchain_bedrock_mistral import tools as tooling
-from langchain_bedrock_mistral._client import CALL_PARAMS, BedrockMistralBase, check_call_kwargs
+from langchain_bedrock_mistral._client import CALL_OPTIONS, BedrockMistralBase, check_call_kwargs
 
 if TYPE_CHECKING:
     from bedrock_mistral.batch import BatchJob
 
-_CALL_KWARGS = (*CALL_PARAMS, "model", "tools", "tool_choice", "response_format")
+_CALL_KWARGS = (*CALL_OPTIONS, "model", "tools", "tool_choice", "response_format")
 
 
 class ChatBedrockMistral(BedrockMistralBase, BaseChatModel):
@@ -98,6 +99,7 @@ class ChatBedrockMistral(BedrockMistralBase, BaseChatModel):
             tools=tooling.tool_specs(bound_tools),
             tool_choice=tooling.tool_choice(kwargs.get("tool_choice")),
             response_format=tooling.response_format(kwargs.get("response_format")),
+            service=pop_service(kwargs),
         )
         return client, request
 

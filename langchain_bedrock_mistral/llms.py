@@ -14,15 +14,16 @@ from langchain_core.language_models import BaseLLM, LangSmithParams, LanguageMod
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 
 from bedrock_mistral.client import BedrockClient
+from bedrock_mistral.service_options import pop_service
 from bedrock_mistral.stream_summary import StreamSummary
 from bedrock_mistral.types import CompletionRequest, ModelResponse, StreamDelta
 from langchain_bedrock_mistral import messages as convert
-from langchain_bedrock_mistral._client import CALL_PARAMS, BedrockMistralBase, check_call_kwargs
+from langchain_bedrock_mistral._client import CALL_OPTIONS, BedrockMistralBase, check_call_kwargs
 
 if TYPE_CHECKING:
     from bedrock_mistral.batch import BatchJob
 
-_CALL_KWARGS = (*CALL_PARAMS, "model")
+_CALL_KWARGS = (*CALL_OPTIONS, "model")
 
 
 def _info(response: ModelResponse | None, deltas: _StreamInfo | None = None) -> dict[str, Any]:
@@ -38,6 +39,8 @@ def _info(response: ModelResponse | None, deltas: _StreamInfo | None = None) -> 
         info["usage"] = dict(convert.usage_metadata(source.usage))
     if source.metrics is not None and source.metrics.latency_ms is not None:
         info["latency_ms"] = source.metrics.latency_ms
+    if source.service_tier is not None:
+        info["service_tier"] = source.service_tier
     return info
 
 
@@ -88,7 +91,8 @@ class BedrockMistralLLM(BedrockMistralBase, BaseLLM):
         kwargs = dict(kwargs)
         check_call_kwargs(kwargs, _CALL_KWARGS, type(self).__name__)
         client = self._client_for(kwargs.pop("model", None))
-        return client, CompletionRequest(prompt=prompt, params=self._call_params(stop, kwargs))
+        service = pop_service(kwargs)
+        return client, CompletionRequest(prompt=prompt, params=self._call_params(stop, kwargs), service=service)
 
     def submit_batch_job(
         self,

@@ -291,6 +291,7 @@ def response_metadata(
     metrics: Metrics | None,
     api: str,
     request_id: str | None = None,
+    service_tier: str | None = None,
 ) -> dict[str, Any]:
     """`finish_reason` is normalized to LangChain's vocabulary; `stop_reason` keeps Bedrock's raw value."""
     meta: dict[str, Any] = {
@@ -302,6 +303,8 @@ def response_metadata(
     }
     if request_id:
         meta["request_id"] = request_id
+    if service_tier:
+        meta["service_tier"] = service_tier  # the tier Bedrock says served the request
     if metrics is not None:
         latency = {
             key: value
@@ -345,6 +348,7 @@ def from_response(response: ModelResponse, model_name: str) -> AIMessage:
             response.metrics,
             response.api,
             response.request_id,
+            response.service_tier,
         ),
     )
 
@@ -386,7 +390,12 @@ class ChunkAssembler:
             content="",
             usage_metadata=usage_metadata(end.usage) if end.usage else None,
             response_metadata=response_metadata(
-                self.model_name, end.stop_reason, end.raw_stop_reason, end.metrics, self.api
+                self.model_name,
+                end.stop_reason,
+                end.raw_stop_reason,
+                end.metrics,
+                self.api,
+                service_tier=end.service_tier,
             ),
             chunk_position="last",
         )

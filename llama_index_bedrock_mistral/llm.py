@@ -31,11 +31,13 @@ from llama_index.core.types import BaseOutputParser, PydanticProgramMode
 from bedrock_mistral.catalog import ModelSpec
 from bedrock_mistral.client import BedrockClient
 from bedrock_mistral.errors import ConfigurationError
+from bedrock_mistral.service_options import SERVICE_OPTION_NAMES, service_options
 from bedrock_mistral.types import (
     ChatRequest,
     CompletionRequest,
     InferenceParams,
     ModelResponse,
+    ServiceOptions,
     StreamDelta,
     ToolChoice,
     ToolSpec,
@@ -61,11 +63,12 @@ CALL_KEYWORDS = frozenset(
         "response_format",
         "additional_model_request_fields",
         *settings.PARAM_NAMES,
+        *SERVICE_OPTION_NAMES,
     }
 )
 """Keyword arguments `chat` / `complete` understand; the rest is ignored."""
 
-_CREDENTIALS = frozenset({"aws_access_key_id", "aws_secret_access_key", "aws_session_token"})
+_CREDENTIALS = frozenset({"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "api_key"})
 
 
 class BedrockMistral(FunctionCallingLLM):
@@ -113,6 +116,15 @@ class BedrockMistral(FunctionCallingLLM):
     additional_model_request_fields: dict[str, Any] | None = Field(
         default=None, description="Extra model-specific request fields, sent as given."
     )
+    service_tier: str | dict[str, str] | None = Field(
+        default=None, description="Bedrock processing tier: priority, default, flex or reserved (also per call)."
+    )
+    request_metadata: dict[str, str] | None = Field(
+        default=None, description="Up to 16 key/value pairs for Bedrock's invocation logs (also per call)."
+    )
+    performance_config: str | dict[str, str] | None = Field(
+        default=None, description='{"latency": "standard" | "optimized"} (also per call).'
+    )
     client: Any = Field(default=None, exclude=True, repr=False, description="A boto3 bedrock-runtime client.")
     botocore_config: Any = Field(default=None, exclude=True, repr=False, description="A botocore Config.")
 
@@ -146,6 +158,10 @@ class BedrockMistral(FunctionCallingLLM):
         guardrail_version: str | None = None,
         guardrail_trace: Literal["enabled", "disabled", "enabled_full"] | None = None,
         additional_model_request_fields: dict[str, Any] | None = None,
+        api_key: Any = None,
+        service_tier: str | dict[str, str] | None = None,
+        request_metadata: dict[str, str] | None = None,
+        performance_config: str | dict[str, str] | None = None,
         callback_manager: CallbackManager | None = None,
         system_prompt: str | None = None,
         messages_to_prompt: Any = None,
@@ -203,6 +219,8 @@ class BedrockMistral(FunctionCallingLLM):
                 guardrail_version=guardrail_version,
                 guardrail_trace=guardrail_trace,
                 additional_model_request_fields=additional_model_request_fields,
+                api_key=api_key,
+                service=service_options(service_tier, request_metadata, performance_config),
             ),
             api=api,
             params=settings.inference_params(
@@ -237,6 +255,9 @@ class BedrockMistral(FunctionCallingLLM):
             guardrail_version=guardrail_version,
             guardrail_trace=guardrail_trace,
             additional_model_request_fields=additional_model_request_fields,
+            service_tier=service_tier,
+            request_metadata=request_metadata,
+            performance_config=performance_config,
             callback_manager=callback_manager,
             system_prompt=system_prompt,
             messages_to_prompt=messages_to_prompt,
@@ -332,6 +353,7 @@ class BedrockMistral(FunctionCallingLLM):
             tool_choice=choice if offered else None,
             response_format=convert.response_format(kwargs.get("response_format")),
             additional_model_request_fields=kwargs.get("additional_model_request_fields"),
+            service=_service(kwargs),
         )
 
     def _custom_chat_prompt(
@@ -350,6 +372,7 @@ class BedrockMistral(FunctionCallingLLM):
             prompt=template(self._with_system(messages)),
             params=self._params(kwargs),
             additional_model_request_fields=kwargs.get("additional_model_request_fields"),
+            service=_service(kwargs),
         )
 
     def _completion_request(
@@ -359,7 +382,9 @@ class BedrockMistral(FunctionCallingLLM):
         params = self._params(kwargs)
         extra = kwargs.get("additional_model_request_fields")
         if formatted:
-            return CompletionRequest(prompt=prompt, params=params, additional_model_request_fields=extra)
+            return CompletionRequest(
+                prompt=prompt, params=params, additional_model_request_fields=extra, service=_service(kwargs)
+            )
         template = self.completion_to_prompt
         if (
             _completion_format(self._transport)
@@ -367,7 +392,7 @@ class BedrockMistral(FunctionCallingLLM):
             and convert.is_custom_template(template)
         ):
             return CompletionRequest(
-                prompt=template(prompt), params=params, additional_model_request_fields=extra
+                prompt=template(prompt), params=params, additional_model_request_fields=extra, service=_service(kwargs)
             )
         return self._chat_request([ChatMessage(role=MessageRole.USER, content=prompt)], kwargs)
 
@@ -590,6 +615,11 @@ class BedrockMistral(FunctionCallingLLM):
         return await super().astructured_predict(
             output_cls, prompt, llm_kwargs=self._json_kwargs(output_cls, llm_kwargs), **prompt_args
         )
+
+
+def _service(kwargs: Mapping[str, Any]) -> ServiceOptions:
+    """Per-call service settings (`llm.chat(messages, service_tier="flex")`); the configured ones fill in."""
+    return service_options(*(kwargs.get(name) for name in SERVICE_OPTION_NAMES))
 
 
 def _chat_format(transport: BedrockClient) -> bool:

@@ -293,6 +293,8 @@ def raw_of(response: ModelResponse) -> dict[str, Any]:
     }
     if response.usage is not None:
         raw["usage"] = usage_dict(response.usage)
+    if response.service_tier is not None:
+        raw["service_tier"] = response.service_tier
     return raw
 
 
@@ -389,6 +391,8 @@ class StreamAccumulator:
             self.raw["raw_stop_reason"] = delta.raw_stop_reason
         if delta.usage is not None:
             self.raw["usage"] = usage_dict(delta.usage)
+        if delta.service_tier is not None:
+            self.raw["service_tier"] = delta.service_tier
         if delta.metrics is not None:
             self.raw["metrics"] = {
                 "latency_ms": delta.metrics.latency_ms,
@@ -403,6 +407,7 @@ class StreamAccumulator:
             or delta.stop_reason
             or delta.usage
             or delta.metrics
+            or delta.service_tier
         )
         return (delta.text, delta.reasoning) if carries else None
 

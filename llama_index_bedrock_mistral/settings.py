@@ -57,4 +57,4 @@ def bedrock_options(**values: Any) -> BedrockOptions:
     )
 
 
-_SECRETS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+_SECRETS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token", "api_key")

@@ -89,13 +89,16 @@ def redacted(value: str) -> str:
 
 
 def _loggable(headers: Any) -> dict[str, str]:
-    """The headers as recorded: the session token fingerprinted, the Authorization header's signature
-    replaced by `***` (its credential scope, which names the key id, region and service, is kept)."""
+    """The headers as recorded: the session token and a bearer API key fingerprinted, the Authorization
+    header's signature replaced by `***` (its credential scope, which names the key id, region and service,
+    is kept)."""
     out = dict(headers)
     for name, value in out.items():
         lowered = name.lower()
         if lowered == "x-amz-security-token":
             out[name] = redacted(value)
+        elif lowered == "authorization" and value.startswith("Bearer "):
+            out[name] = "Bearer " + redacted(value[7:].strip())  # a Bedrock API key, fingerprinted
         elif lowered == "authorization":
             out[name] = _SIGNATURE.sub(r"\1***", value)
     return out

@@ -350,6 +350,17 @@ SECRET_ERRORS = add(
         ("auth", "bedrock-error", "timeout", "config", "in-stream", "canonical-request"),
     )
 )
+API_KEY_HYGIENE = add(
+    Scenario(
+        "api-key-not-leaked",
+        SECURITY,
+        "A sentinel Bedrock API key (bearer auth) given to each adapter and the transport; then a wrong key",
+        "absent from reprs and serialization (LangChain serializes a reference to `AWS_BEARER_TOKEN_BEDROCK`), "
+        "from every DEBUG log record, from the rejection's message, `repr` and traceback, and from the "
+        "emulator's request log (fingerprinted)",
+        matrix(("transport", *ADAPTER_KEYS), ("surfaces", "logs", "errors")),
+    )
+)
 REQUEST_LOG = add(
     Scenario(
         "secret-not-in-request-log",

@@ -411,6 +411,7 @@ def test_transport_keeps_no_secret_attribute_in_repr_of_pool(secure: LocalBedroc
     assert transport_of(BY_KEY["langchain-chat"].build(secure, fresh=True)).settings is not None
 
 
+<<<<<<< HEAD
 # --- copies and pickles keep the identity they were given ------------------------------------------------
 
 
@@ -464,3 +465,57 @@ def test_copies_and_pickles_keep_identity(
         assert spec.call(clone, style, "hi").text
     assert [r.access_key for r in secure.requests] == [ACCESS_KEY] * 3, "the copy signs as the original"
     assert_clean(repr(clone), f"{adapter} {case} repr")
+=======
+API_KEY = "ABSKU2VudGluZWwtQVBJLWtleS1uZXZlci1sZWFrLTAwMDk="
+
+
+@pytest.fixture(scope="module")
+def keyed() -> Iterator[LocalBedrock]:
+    with LocalBedrock(auth="strict", api_keys=[API_KEY]) as bedrock:
+        yield bedrock
+
+
+def _keyed_instance(adapter: str, bedrock: LocalBedrock, key: str) -> Any:
+    if adapter == "transport":
+        return BedrockClient(
+            LARGE2, endpoint_url=bedrock.endpoint_url, region_name=bedrock.region_name, api_key=key, max_retries=0
+        )
+    return BY_KEY[adapter].build(bedrock, fresh=True, api_key=key, max_retries=0)
+
+
+def _keyed_call(adapter: str, instance: Any) -> str:
+    if adapter == "transport":
+        return instance.chat(ChatRequest((Message("user", "hi"),))).text
+    return BY_KEY[adapter].call(instance, "invoke", "hi").text
+
+
+@pytest.mark.parametrize("adapter, where", registry.API_KEY_HYGIENE.params())
+def test_api_key_never_leaks(
+    keyed: LocalBedrock, debug_logs: Capture, hermetic_aws_env: None, adapter: str, where: str
+) -> None:
+    keyed.clear()
+    if where == "errors":
+        wrong = API_KEY[:-8] + "WRONGKEY"
+        with pytest.raises(BedrockMistralError) as info:
+            _keyed_call(adapter, _keyed_instance(adapter, keyed, wrong))
+        error = info.value
+        formatted = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        for text in (str(error), repr(error), formatted):
+            assert wrong not in text, f"the API key leaked into a {adapter} error"
+        return
+    instance = _keyed_instance(adapter, keyed, API_KEY)
+    assert _keyed_call(adapter, instance)  # the key is really in use: the strict emulator accepted it
+    assert keyed.requests[-1].headers["authorization"].startswith("Bearer ***")
+    if where == "surfaces":
+        texts = surfaces(adapter, instance)
+        if adapter == "transport":
+            texts["settings"] = repr(instance.settings)
+        for name, text in texts.items():
+            assert API_KEY not in text, f"the API key leaked into {adapter} {name}"
+    else:
+        lines = [line for line in debug_logs.lines if API_KEY in line]
+        assert any(line.startswith("botocore") for line in debug_logs.lines), "botocore logs were not captured"
+        assert not lines, f"the API key leaked into DEBUG logs: {[line[:100] for line in lines[:2]]}"
+    for request in keyed.requests:
+        assert API_KEY not in repr(request), "the API key is in the emulator's request log"
+>>>>>>> 424273f (API keys and service settings in both adapters and the CLI: api_key (LangChain serializes a reference to AWS_BEARER_TOKEN_BEDROCK), service_tier / request_metadata / performance_config on construction and per call (bind/invoke kwargs, LlamaIndex kwargs), the reported tier in response_metadata / generation_info / raw; CLI --api-key, serve --api-key; the emulator's request log fingerprints bearer keys; api-key hygiene rows in the security registry; boto3/botocore floor 1.39.0, aiobotocore 2.23.2; README)

@@ -14,12 +14,15 @@ import pytest
 from bedrock_mistral.client import BedrockClient
 from bedrock_mistral.errors import AccessDeniedError, ConfigurationError
 from bedrock_mistral.local import LocalBedrock
+from bedrock_mistral.local.app import redacted
 from bedrock_mistral.service_options import service_options
 from bedrock_mistral.types import ChatRequest, CompletionRequest, Message, ServiceOptions
 
 LARGE_2 = "mistral.mistral-large-2407-v1:0"
 SEVEN_B = "mistral.mistral-7b-instruct-v0:2"
 KEY = "ABSKQmVkcm9ja0FQSUtleS1leGFtcGxlLWtleS0wMDAx"
+BEARER = "Bearer " + redacted(KEY)
+"""How the emulator\'s request log shows the key: fingerprinted, never in clear."""
 HI = ChatRequest((Message("user", "What is 6 x 7?"),))
 SERVICE = ServiceOptions(tier="flex", metadata={"team": "search", "cost-center": "42"}, latency="standard")
 
@@ -47,7 +50,7 @@ def test_api_key_is_sent_as_a_bearer_token_and_accepted(keyed: LocalBedrock, her
     client = _client(keyed, api_key=KEY)
     assert client.chat(HI).text == "6 x 7 = 42."
     (request,) = keyed.requests
-    assert request.headers["authorization"] == f"Bearer {KEY}"
+    assert request.headers["authorization"] == BEARER
     assert "x-amz-date" not in request.headers  # no SigV4 signature alongside
 
     async def run() -> str:
@@ -56,7 +59,7 @@ def test_api_key_is_sent_as_a_bearer_token_and_accepted(keyed: LocalBedrock, her
         return text
 
     assert asyncio.run(run()) == "6 x 7 = 42."
-    assert keyed.requests[-1].headers["authorization"] == f"Bearer {KEY}"
+    assert keyed.requests[-1].headers["authorization"] == BEARER
 
 
 def test_a_wrong_api_key_is_rejected_as_bedrock_does(keyed: LocalBedrock, hermetic_aws_env: None) -> None:
@@ -74,7 +77,7 @@ def test_the_environment_variable_is_used_by_botocore(
     monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", KEY)
     client = BedrockClient(LARGE_2, endpoint_url=keyed.endpoint_url, region_name="us-east-1", max_retries=0)
     assert client.chat(HI).text
-    assert keyed.requests[-1].headers["authorization"] == f"Bearer {KEY}"
+    assert keyed.requests[-1].headers["authorization"] == BEARER
 
 
 def test_the_api_key_is_not_in_reprs(hermetic_aws_env: None) -> None:
@@ -176,3 +179,15 @@ def test_the_emulator_rejects_bad_settings_from_raw_boto3(local_bedrock: LocalBe
     with pytest.raises(ClientError) as info:
         runtime.invoke_model(modelId=LARGE_2, body=json.dumps({"messages": messages}), serviceTier="gold")
     assert info.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_the_cli_takes_an_api_key(keyed: LocalBedrock, hermetic_aws_env: None, capsys: pytest.CaptureFixture[str]) -> None:
+    from bedrock_mistral.cli import main
+
+    url = keyed.endpoint_url.replace("127.0.0.1", "localhost")
+    assert main(["invoke", LARGE_2, "What is 6 x 7?", "--endpoint-url", url, "--api-key", KEY]) == 0
+    assert "6 x 7 = 42." in capsys.readouterr().out
+    assert keyed.requests[-1].headers["authorization"] == BEARER
+    assert main(["invoke", LARGE_2, "hi", "--endpoint-url", url, "--api-key", "ABSKwrong", "--max-retries", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "API Key is valid" in err and "ABSKwrong" not in err
