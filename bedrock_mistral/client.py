@@ -134,10 +134,10 @@ class BedrockClient:
                 "a BedrockClient built on an existing boto3 client or session cannot be pickled (boto3 objects "
                 "cannot be); build it from region_name or profile_name to pickle it"
             )
-        if settings.aws_access_key_id is not None or settings.aws_session_token is not None:
+        if settings.aws_access_key_id is not None or settings.aws_session_token is not None or settings.api_key:
             raise TypeError(
-                "a BedrockClient given explicit AWS keys cannot be pickled: the pickle would carry the secret "
-                "key in clear. Use a profile, the environment or a role for credentials, or build the client "
+                "a BedrockClient given explicit AWS keys or an API key cannot be pickled: the pickle would carry "
+                "the secret in clear. Use a profile, the environment or a role for credentials, or build the client "
                 "again after loading"
             )
         return {k: v for k, v in self.__dict__.items() if k not in self._CONNECTIONS}

@@ -411,7 +411,6 @@ def test_transport_keeps_no_secret_attribute_in_repr_of_pool(secure: LocalBedroc
     assert transport_of(BY_KEY["langchain-chat"].build(secure, fresh=True)).settings is not None
 
 
-<<<<<<< HEAD
 # --- copies and pickles keep the identity they were given ------------------------------------------------
 
 
@@ -465,7 +464,8 @@ def test_copies_and_pickles_keep_identity(
         assert spec.call(clone, style, "hi").text
     assert [r.access_key for r in secure.requests] == [ACCESS_KEY] * 3, "the copy signs as the original"
     assert_clean(repr(clone), f"{adapter} {case} repr")
-=======
+
+
 API_KEY = "ABSKU2VudGluZWwtQVBJLWtleS1uZXZlci1sZWFrLTAwMDk="
 
 
@@ -518,4 +518,3 @@ def test_api_key_never_leaks(
         assert not lines, f"the API key leaked into DEBUG logs: {[line[:100] for line in lines[:2]]}"
     for request in keyed.requests:
         assert API_KEY not in repr(request), "the API key is in the emulator's request log"
->>>>>>> 424273f (API keys and service settings in both adapters and the CLI: api_key (LangChain serializes a reference to AWS_BEARER_TOKEN_BEDROCK), service_tier / request_metadata / performance_config on construction and per call (bind/invoke kwargs, LlamaIndex kwargs), the reported tier in response_metadata / generation_info / raw; CLI --api-key, serve --api-key; the emulator's request log fingerprints bearer keys; api-key hygiene rows in the security registry; boto3/botocore floor 1.39.0, aiobotocore 2.23.2; README)

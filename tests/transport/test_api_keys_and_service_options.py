@@ -191,3 +191,11 @@ def test_the_cli_takes_an_api_key(keyed: LocalBedrock, hermetic_aws_env: None, c
     assert main(["invoke", LARGE_2, "hi", "--endpoint-url", url, "--api-key", "ABSKwrong", "--max-retries", "0"]) == 2
     err = capsys.readouterr().err
     assert "API Key is valid" in err and "ABSKwrong" not in err
+
+
+def test_a_client_holding_an_api_key_refuses_to_be_pickled(hermetic_aws_env: None) -> None:
+    import pickle
+
+    with pytest.raises(TypeError, match="API key cannot be pickled") as info:
+        pickle.dumps(BedrockClient(LARGE_2, region_name="us-east-1", api_key=KEY))
+    assert KEY not in str(info.value)
