@@ -64,6 +64,10 @@ VALUES: dict[str, Any] = {
     "top_p": 0.9,
     "top_k": None,  # Converse takes no top_k: documented, accepted as None
     "stop": ["END"],
+    "api_key": "ABSKexample-api-key-0000",
+    "service_tier": "flex",
+    "request_metadata": {"team": "search"},
+    "performance_config": {"latency": "standard"},
 }
 
 
@@ -84,6 +88,8 @@ def _check_transport(transport: BedrockClient) -> None:
     assert options.additional_model_request_fields == {"safe_prompt": True}
     assert options.config is not None and options.config.max_pool_connections == 5
     assert transport.params.temperature == 0.2 and transport.params.stop == ("END",)
+    assert options.service.tier == "flex" and options.service.metadata == {"team": "search"}
+    assert options.service.latency == "standard" and options.api_key == "ABSKexample-api-key-0000"
 
 
 def test_langchain_takes_every_documented_argument() -> None:
