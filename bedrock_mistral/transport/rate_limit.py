@@ -160,37 +160,31 @@ class RateLimiter:
 
     # --- acquiring ------------------------------------------------------------------------------
 
-    def acquire(self) -> Ticket:
-        """Waits (in this thread) for a send slot."""
+    def _try_grant(self, slot: float | None, first: bool) -> tuple[float | None, float, Ticket | None]:
+        """One look at the clock, shared by threads and tasks: reserves a slot on the first look and grants
+        it once it is due; otherwise says how long to wait before looking again."""
         with self._lock:
             now = self._clock()
-            slot = self._reserve(now)
+            if first:
+                slot = self._reserve(now)
             wait = self._wait(slot, now)
-            if not wait:
-                return self._grant(now)
-        while True:
+            return slot, wait, None if wait else self._grant(now)
+
+    def acquire(self) -> Ticket:
+        """Waits (in this thread) for a send slot."""
+        slot, wait, ticket = self._try_grant(None, first=True)
+        while ticket is None:
             time.sleep(min(wait, MAX_NAP_S))
-            with self._lock:
-                now = self._clock()
-                wait = self._wait(slot, now)
-                if not wait:
-                    return self._grant(now)
+            slot, wait, ticket = self._try_grant(slot, first=False)
+        return ticket
 
     async def aacquire(self) -> Ticket:
         """Waits (awaiting, never blocking the loop) for a send slot."""
-        with self._lock:
-            now = self._clock()
-            slot = self._reserve(now)
-            wait = self._wait(slot, now)
-            if not wait:
-                return self._grant(now)
-        while True:
+        slot, wait, ticket = self._try_grant(None, first=True)
+        while ticket is None:
             await asyncio.sleep(min(wait, MAX_NAP_S))
-            with self._lock:
-                now = self._clock()
-                wait = self._wait(slot, now)
-                if not wait:
-                    return self._grant(now)
+            slot, wait, ticket = self._try_grant(slot, first=False)
+        return ticket
 
     # --- feedback -------------------------------------------------------------------------------
 
