@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from bedrock_mistral import catalog, codecs
 from bedrock_mistral.catalog import Api, BodyFormat, ModelSpec
 from bedrock_mistral.codecs import Encoded
-from bedrock_mistral.errors import BedrockMistralError, MalformedResponseError, ThrottlingError
+from bedrock_mistral.errors import MalformedResponseError, ThrottlingError
 from bedrock_mistral.options import BedrockOptions
 from bedrock_mistral.service_options import validate_service
 from bedrock_mistral.transport import deadline as deadlines
@@ -29,7 +29,7 @@ from bedrock_mistral.transport.error_mapping import map_exception, mapped_types
 from bedrock_mistral.transport.rate_limit import Ticket
 from bedrock_mistral.transport.redaction import scrub
 from bedrock_mistral.transport.retry import RetryPolicy
-from bedrock_mistral.transport.stream_events import close_stream, event_payload
+from bedrock_mistral.transport.stream_call import StreamCall
 from bedrock_mistral.types import (
     NO_SERVICE_OPTIONS,
     ChatRequest,
@@ -347,51 +347,34 @@ class BedrockClient:
         if not encoded.can_stream:
             yield from codecs.response_to_deltas(self.send(encoded))
             return
-        kwargs = self._kwargs(encoded)
-        converse = encoded.api == "converse"
-        operation = "converse_stream" if converse else "invoke_with_response_stream"
+        call = StreamCall(encoded, self._kwargs(encoded))
 
-        def start() -> Any:
-            method = self.client.converse_stream if converse else self.client.invoke_model_with_response_stream
-            response = method(**kwargs)
-            events = response["stream" if converse else "body"]
-            iterator = iter(events)
+        def start() -> tuple[Iterator[Any], Any]:
+            iterator = iter(call.opened(call.method(self.client)(**call.kwargs)))
             # The first event may already be an in-stream error: read it inside the retry loop.
             try:
-                first = next(iterator, None)
+                return iterator, next(iterator, None)
             except BaseException:
-                close_stream(events)
+                call.close()
                 raise
-            return events, iterator, first, _stream_tier(response)
 
         limit = self.deadline
         if limit is None:
-            events, iterator, first, tier = self._with_retries(start, operation)
+            iterator, event = self._with_retries(start, call.operation)
         else:
-            events, iterator, first, tier = deadlines.call_within(
-                lambda: self._with_retries(start, operation),
+            iterator, event = deadlines.call_within(
+                lambda: self._with_retries(start, call.operation),
                 limit,
                 "waiting for the first stream event",
-                lambda started: deadlines.abort(started[0]),
+                lambda _: deadlines.abort(call.events),
             )
-            iterator = deadlines.events_within(events, iterator, limit)
-        decoder = codecs.stream_decoder(encoded)
-        if tier:
-            yield StreamDelta(service_tier=tier)
-        try:
-            event = first
+            iterator = deadlines.events_within(call.events, iterator, limit)
+        with call:
+            yield from call.first_deltas()
             while event is not None:
-                yield from decoder.feed(event_payload(event, converse))
+                yield from call.feed(event)
                 event = next(iterator, None)
-            yield from decoder.finish()
-        except BedrockMistralError as exc:
-            raise map_exception(exc, decoder.text) from None
-        except Exception as exc:
-            if not isinstance(exc, mapped_types()):
-                raise
-            raise map_exception(exc, decoder.text) from exc
-        finally:
-            close_stream(events)
+            yield from call.finish()
 
     def chat(self, request: ChatRequest) -> ModelResponse:
         return self.send(self.prepare_chat(request))
@@ -451,59 +434,37 @@ class BedrockClient:
             for delta in codecs.response_to_deltas(await self.asend(encoded)):
                 yield delta
             return
-        kwargs = self._kwargs(encoded)
-        converse = encoded.api == "converse"
-        operation = "converse_stream" if converse else "invoke_with_response_stream"
+        call = StreamCall(encoded, self._kwargs(encoded))
         client = await self._async_clients.get()
 
-        async def start() -> Any:
-            method = client.converse_stream if converse else client.invoke_model_with_response_stream
-            response = await method(**kwargs)
-            events = response["stream" if converse else "body"]
-            iterator = events.__aiter__()
+        async def start() -> tuple[AsyncIterator[Any], Any]:
+            iterator = call.opened(await call.method(client)(**call.kwargs)).__aiter__()
             try:
-                first = await iterator.__anext__()
-            except StopAsyncIteration:
-                first = None
+                return iterator, await _next_event(iterator)
             except BaseException:
-                close_stream(events)
+                call.close()
                 raise
-            return events, iterator, first, _stream_tier(response)
 
         limit = self.deadline
+        opening = self._awith_retries(start, call.operation)
         if limit is None:
-            events, iterator, first, tier = await self._awith_retries(start, operation)
+            iterator, event = await opening
         else:
-            events, iterator, first, tier = await deadlines.awaited_within(
-                self._awith_retries(start, operation), limit, "waiting for the first stream event"
-            )
-        decoder = codecs.stream_decoder(encoded)
-        if tier:
-            yield StreamDelta(service_tier=tier)
-        try:
-            event = first
-            while event is not None:
-                for delta in decoder.feed(event_payload(event, converse)):
-                    yield delta
-                try:
-                    if limit is None:
-                        event = await iterator.__anext__()
-                    else:
-                        event = await deadlines.awaited_within(
-                            iterator.__anext__(), limit, "waiting for the next stream event", decoder.text
-                        )
-                except StopAsyncIteration:
-                    event = None
-            for delta in decoder.finish():
+            iterator, event = await deadlines.awaited_within(opening, limit, "waiting for the first stream event")
+        with call:
+            for delta in call.first_deltas():
                 yield delta
-        except BedrockMistralError as exc:
-            raise map_exception(exc, decoder.text) from None
-        except Exception as exc:
-            if not isinstance(exc, mapped_types()):
-                raise
-            raise map_exception(exc, decoder.text) from exc
-        finally:
-            close_stream(events)
+            while event is not None:
+                for delta in call.feed(event):
+                    yield delta
+                if limit is None:
+                    event = await _next_event(iterator)
+                else:
+                    event = await deadlines.awaited_within(
+                        _next_event(iterator), limit, "waiting for the next stream event", call.text
+                    )
+            for delta in call.finish():
+                yield delta
 
     async def achat(self, request: ChatRequest) -> ModelResponse:
         await self.aresolve()
@@ -533,10 +494,12 @@ class BedrockClient:
         await self._async_clients.aclose()
 
 
-def _stream_tier(response: Any) -> str | None:
-    """The tier InvokeModelWithResponseStream reports in its response header (Converse: in `metadata`)."""
-    tier = response.get("serviceTier") if isinstance(response, dict) else None
-    return tier if isinstance(tier, str) and tier else None
+async def _next_event(iterator: AsyncIterator[Any]) -> Any:
+    """The stream's next event, or None at its end."""
+    try:
+        return await iterator.__anext__()
+    except StopAsyncIteration:
+        return None
 
 
 def _loop_running() -> bool:
