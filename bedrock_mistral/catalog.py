@@ -58,6 +58,14 @@ AUDIO_FORMATS: tuple[str, ...] = (
 )  # fmt: skip
 """Converse `AudioFormat` (botocore's bedrock-runtime service model); the bytes must not be empty."""
 
+IMAGE_FORMATS: tuple[str, ...] = ("png", "jpeg", "gif", "webp")
+"""Converse `ImageFormat`."""
+DOCUMENT_FORMATS: tuple[str, ...] = ("pdf", "csv", "doc", "docx", "xls", "xlsx", "html", "txt", "md")
+"""Converse `DocumentFormat`."""
+MediaKind = Literal["image", "document", "audio"]
+MEDIA_APIS: dict[str, tuple[Api, ...]] = {"image": ("converse",), "document": ("converse",), "audio": ("converse",)}
+"""The APIs that carry each kind of media: Mistral's InvokeModel bodies are text only, so only Converse."""
+
 SERVICE_TIERS: tuple[str, ...] = ("priority", "default", "flex", "reserved")
 """`ServiceTierType` (botocore's bedrock-runtime service model): Converse `serviceTier.type`, InvokeModel's
 `X-Amzn-Bedrock-Service-Tier` header."""
@@ -147,6 +155,19 @@ class ModelSpec:
 
     def supports_tool_streaming(self, api: Api) -> bool:
         return self.tool_streaming_invoke if api == "invoke" else self.tool_streaming_converse
+
+    def accepts(self, kind: MediaKind) -> bool:
+        """Whether the model takes this kind of media: images with `vision`, audio with `audio` (a model
+        the catalog does not know is given the benefit of the doubt), documents every model."""
+        return {"image": self.vision, "audio": self.audio or not self.known, "document": True}[kind]
+
+    def takes(self, kind: MediaKind, api: Api) -> bool:
+        """Whether a message may carry this kind of media for this model on this API (`MEDIA_APIS`)."""
+        return self.accepts(kind) and api in MEDIA_APIS[kind]
+
+    def supports_structured_output(self, api: Api) -> bool:
+        """A JSON schema enforced by Bedrock (Converse `outputConfig`); elsewhere it becomes an instruction."""
+        return self.structured_output and api == "converse"
 
     def supports_system_prompt(self, api: Api) -> bool:
         """Text completion folds the system prompt into the template, so invoke always supports it."""

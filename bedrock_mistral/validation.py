@@ -12,11 +12,15 @@ from typing import Any
 
 from bedrock_mistral.catalog import (
     AUDIO_FORMATS,
+    DOCUMENT_FORMATS,
+    IMAGE_FORMATS,
     MAX_STOP_SEQUENCES,
+    MEDIA_APIS,
     MODELS,
     REASONING_SETTINGS,
     Api,
     BodyFormat,
+    MediaKind,
     ModelSpec,
     Range,
 )
@@ -38,7 +42,6 @@ from bedrock_mistral.types import (
 )
 
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
-IMAGE_FORMATS = ("png", "jpeg", "gif", "webp")
 VALID_TOOL_CHOICES = ("auto", "any", "none")
 JSON_SCHEMA_TYPES = {"object", "array", "string", "number", "integer", "boolean", "null"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -293,42 +296,35 @@ def validate_messages(spec: ModelSpec, api: Api, messages: Sequence[Message]) ->
         for part in parts:
             if isinstance(part, TextPart):
                 check_text(f"messages[{index}]", part.text)
-            if isinstance(part, ImagePart):
-                if not spec.vision:
-                    raise UnsupportedFeatureError(
-                        f"messages[{index}] holds an image, but model {spec.model_id!r} does not accept images"
-                    )
-                if part.format not in IMAGE_FORMATS:
-                    raise InvalidRequestError(
-                        f"messages[{index}]: image format {part.format!r} is not one of {', '.join(IMAGE_FORMATS)}"
-                    )
-                if api != "converse":
-                    raise UnsupportedFeatureError(
-                        f"messages[{index}] holds an image: images are sent with api='converse' only"
-                    )
-            if isinstance(part, DocumentPart) and api != "converse":
-                raise UnsupportedFeatureError(
-                    f"messages[{index}] holds a document: documents are sent with api='converse' only"
-                )
-            if isinstance(part, AudioPart):
-                validate_audio(spec, api, index, part)
+            if isinstance(part, (ImagePart, DocumentPart, AudioPart)):
+                validate_media(spec, api, index, part)
 
 
-def validate_audio(spec: ModelSpec, api: Api, index: int, part: AudioPart) -> None:
-    """Audio goes to the models the catalog marks as taking it, over Converse, in a format Bedrock names."""
-    if spec.known and not spec.audio:
-        takers = ", ".join(m.model_id for m in MODELS if m.audio)
+_MEDIA: dict[type, tuple[MediaKind, str, str, tuple[str, ...]]] = {
+    ImagePart: ("image", "an image", "images", IMAGE_FORMATS),
+    DocumentPart: ("document", "a document", "documents", DOCUMENT_FORMATS),
+    AudioPart: ("audio", "audio", "audio", AUDIO_FORMATS),
+}
+
+
+def validate_media(spec: ModelSpec, api: Api, index: int, part: ImagePart | DocumentPart | AudioPart) -> None:
+    """Images, documents and audio: a model that takes the kind (catalog row), an API that carries it
+    (`catalog.MEDIA_APIS`: Converse only) and a format Bedrock names. One rule for the three kinds."""
+    kind, noun, plural, formats = _MEDIA[type(part)]
+    if not spec.accepts(kind):
+        takers = ", ".join(m.model_id for m in MODELS if m.accepts(kind))
         raise UnsupportedFeatureError(
-            f"messages[{index}] holds audio, but model {spec.model_id!r} does not accept audio; "
+            f"messages[{index}] holds {noun}, but model {spec.model_id!r} does not accept {plural}; "
             f"models that do: {takers}"
         )
-    if api != "converse":
-        raise UnsupportedFeatureError(f"messages[{index}] holds audio: audio is sent with api='converse' only")
-    if part.format not in AUDIO_FORMATS:
+    if not spec.takes(kind, api):
+        apis = " or ".join(f"api={a!r}" for a in MEDIA_APIS[kind])
+        raise UnsupportedFeatureError(f"messages[{index}] holds {noun}: {plural} are sent with {apis} only")
+    if kind != "document" and part.format not in formats:
         raise InvalidRequestError(
-            f"messages[{index}]: audio format {part.format!r} is not one of {', '.join(AUDIO_FORMATS)}"
+            f"messages[{index}]: {kind} format {part.format!r} is not one of {', '.join(formats)}"
         )
-    if not part.data:
+    if kind == "audio" and not part.data:
         raise InvalidRequestError(f"messages[{index}]: the audio is empty (Bedrock takes at least 1 byte)")
 
 

@@ -67,10 +67,10 @@ class ChatBedrockMistral(BedrockMistralBase, BaseChatModel):
             max_input_tokens=spec.context_window,
             max_output_tokens=spec.max_output_tokens,
             text_inputs=True,
-            image_inputs=spec.vision and api == "converse",
+            image_inputs=spec.takes("image", api),
             image_url_inputs=False,
             pdf_inputs=False,
-            audio_inputs=spec.audio and api == "converse",
+            audio_inputs=spec.takes("audio", api),
             video_inputs=False,
             image_tool_message=False,
             pdf_tool_message=False,
@@ -79,7 +79,7 @@ class ChatBedrockMistral(BedrockMistralBase, BaseChatModel):
             tool_calling=tools,
             tool_choice=tools,
             tool_call_streaming=tools,
-            structured_output=spec.structured_output and api == "converse",
+            structured_output=spec.supports_structured_output(api),
             temperature=True,
         )
 
@@ -237,7 +237,7 @@ class ChatBedrockMistral(BedrockMistralBase, BaseChatModel):
 
         The default is function calling where the model has tools on this API, else JSON schema.
         `strict` is accepted for signature compatibility: Bedrock has no strict flag, and enforcement
-        (Converse `outputConfig` or an instruction plus JSON mode) is the transport's decision.
+        (a schema Bedrock enforces, or an instruction plus JSON mode) is the transport's decision.
         """
         if kwargs:
             raise TypeError(f"with_structured_output got unexpected argument(s): {', '.join(sorted(kwargs))}")

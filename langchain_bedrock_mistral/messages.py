@@ -24,6 +24,7 @@ from langchain_core.messages import (
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 
+from bedrock_mistral import media
 from bedrock_mistral.errors import InvalidRequestError
 from bedrock_mistral.stream_summary import StreamSummary
 from bedrock_mistral.types import (
@@ -74,22 +75,6 @@ _CHAT_ROLES: dict[str, Role] = {
 # --- LangChain -> neutral ------------------------------------------------------------------------
 
 
-def _image_format(mime: str | None, data: bytes) -> str:
-    """The image format from its MIME type, or from its leading bytes when no type was given."""
-    if mime:
-        subtype = mime.split("/", 1)[-1].lower()
-        return "jpeg" if subtype == "jpg" else subtype
-    if data.startswith(b"\x89PNG"):
-        return "png"
-    if data.startswith(b"\xff\xd8"):
-        return "jpeg"
-    if data.startswith(b"GIF8"):
-        return "gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    raise InvalidRequestError("image block has no mime_type and its bytes are not png, jpeg, gif or webp")
-
-
 def _decode(data: str) -> bytes:
     try:
         return base64.b64decode(data, validate=False)
@@ -127,26 +112,7 @@ def _image(block: Mapping[str, Any]) -> ImagePart:
         mime = block.get("mime_type") or mime
     else:
         raise InvalidRequestError(f"unsupported image block (file ids are not supported): {sorted(block)}")
-    return ImagePart(data=data, format=_image_format(mime, data))
-
-
-_AUDIO_MIME = {"mpeg": "mp3", "x-wav": "wav", "wave": "wav", "x-flac": "flac", "aac": "aac", "mp4": "m4a"}
-
-
-def _audio_format(mime: str | None, data: bytes) -> str:
-    """A Converse audio format from a MIME type (`audio/wav`), a bare format (`mp3`) or the bytes."""
-    if mime:
-        subtype = mime.split("/", 1)[-1].split(";", 1)[0].lower()
-        return _AUDIO_MIME.get(subtype, subtype)
-    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
-        return "wav"
-    if data.startswith(b"fLaC"):
-        return "flac"
-    if data.startswith(b"OggS"):
-        return "ogg"
-    if data.startswith(b"ID3") or data[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
-        return "mp3"
-    raise InvalidRequestError("audio block has no mime_type or format and its bytes are not wav, flac, ogg or mp3")
+    return media.image(data, mime)
 
 
 def _audio(block: Mapping[str, Any]) -> AudioPart:
@@ -157,7 +123,7 @@ def _audio(block: Mapping[str, Any]) -> AudioPart:
         raw, mime = ref.get("data"), ref.get("format")
     elif "url" in block and not (block.get("base64") or block.get("data")):
         data, mime = _from_url(str(block["url"]), "audio")
-        return AudioPart(data=data, format=_audio_format(block.get("mime_type") or mime, data))
+        return media.audio(data, block.get("mime_type") or mime)
     else:
         raw, mime = block.get("base64", block.get("data")), block.get("mime_type") or block.get("format")
     if isinstance(raw, (bytes, bytearray)):
@@ -168,7 +134,7 @@ def _audio(block: Mapping[str, Any]) -> AudioPart:
         raise InvalidRequestError(
             "audio blocks must carry their bytes (base64 text or bytes): file ids and remote URLs are not supported"
         )
-    return AudioPart(data=data, format=_audio_format(str(mime) if mime else None, data))
+    return media.audio(data, str(mime) if mime else None)
 
 
 def _nested(block: Mapping[str, Any], outer: str, key: str) -> Any:
@@ -189,9 +155,7 @@ def _document(block: Mapping[str, Any]) -> DocumentPart:
         )
     else:
         raise InvalidRequestError("file blocks must carry base64 data: Bedrock takes the bytes themselves")
-    subtype = (mime or "application/pdf").split("/", 1)[-1].lower()
-    fmt = {"plain": "txt", "markdown": "md", "vnd.ms-excel": "xls"}.get(subtype, subtype)
-    return DocumentPart(data=data, format=fmt, name=name.rsplit(".", 1)[0] or "document")
+    return media.document(data, mime, name)
 
 
 def _parts(content: str | list[Any], assistant: bool = False) -> list[ContentPart]:

@@ -1,7 +1,8 @@
 """Tools and structured output: LangChain tool forms -> neutral ToolSpecs, tool_choice spellings ->
 the transport's choices, and `with_structured_output` as bind + parser.
 
-How Bedrock carries a tool, a named choice or a JSON schema (toolChoice, outputConfig, instructions) is
+How Bedrock carries a tool, a named choice or a JSON schema (tool configuration, output schema,
+instructions) is
 the transport's business; this module only normalizes what LangChain users pass.
 """
 
@@ -21,14 +22,13 @@ from langchain_core.utils.function_calling import convert_to_json_schema, conver
 from langchain_core.utils.pydantic import TypeBaseModel, is_basemodel_subclass
 
 from bedrock_mistral.errors import InvalidRequestError
+from bedrock_mistral.response_formats import parse_response_format, schema_format
+from bedrock_mistral.tool_choice import parse_tool_choice
 from bedrock_mistral.types import ResponseFormat, ToolSpec
 
 ToolLike: TypeAlias = Mapping[str, Any] | type | Callable[..., Any] | BaseTool
 ToolChoiceLike: TypeAlias = str | bool | Mapping[str, Any] | None
 StructuredMethod = Literal["function_calling", "json_schema", "json_mode"]
-
-_CHOICE_WORDS = {"auto": "auto", "any": "any", "none": "none", "required": "any"}
-
 
 def format_tools(tools: Sequence[ToolLike]) -> list[dict[str, Any]]:
     """Any LangChain tool form (function, @tool, pydantic, TypedDict, JSON schema, OpenAI, Anthropic or
@@ -60,47 +60,15 @@ def tool_specs(tools: Sequence[Mapping[str, Any]]) -> tuple[ToolSpec, ...]:
 
 def tool_choice(choice: ToolChoiceLike) -> str | None:
     """LangChain's tool_choice spellings -> "auto", "any", "none" or a tool name."""
-    if choice is None or choice is False:
-        return None
-    if choice is True:
-        return "any"
-    if isinstance(choice, str):
-        return _CHOICE_WORDS.get(choice, choice)
-    if isinstance(choice, Mapping):
-        function = choice.get("function")
-        if isinstance(function, Mapping) and function.get("name"):
-            return str(function["name"])
-        if choice.get("name"):  # Anthropic {"type": "tool", "name": ...}
-            return str(choice["name"])
-        if choice.get("type") in _CHOICE_WORDS:
-            return _CHOICE_WORDS[str(choice["type"])]
-    raise InvalidRequestError(
-        f"tool_choice={choice!r} is not understood: use 'auto', 'any', 'none', True, a tool name or "
-        "{'type': 'function', 'function': {'name': ...}}"
-    )
+    return parse_tool_choice(choice)
 
 
 def response_format(value: Any) -> ResponseFormat | None:
-    """A bound `response_format` (OpenAI-style dict or ResponseFormat) as the transport's type."""
-    if value is None or isinstance(value, ResponseFormat):
-        return value
-    if isinstance(value, type):  # a pydantic model or TypedDict, as OpenAI's client also accepts
-        value = _json_schema_format(value)
-    if isinstance(value, Mapping):
-        kind = value.get("type")
-        if kind == "json_object":
-            return ResponseFormat(None)
-        if kind == "json_schema":
-            spec = value.get("json_schema") or {}
-            return ResponseFormat(
-                schema=dict(spec.get("schema") or {}),
-                name=str(spec.get("name") or "response"),
-                description=spec.get("description"),
-            )
-    raise InvalidRequestError(
-        f"response_format={value!r} is not understood: use {{'type': 'json_object'}} or "
-        "{'type': 'json_schema', 'json_schema': {'name': ..., 'schema': {...}}}"
-    )
+    """A bound `response_format` (OpenAI-style dict, JSON schema, ResponseFormat, or a pydantic model or
+    TypedDict, as OpenAI's client also accepts) as the transport's type."""
+    if isinstance(value, type):
+        return schema_format(convert_to_json_schema(value))
+    return parse_response_format(value)
 
 
 def _json_schema_format(schema: Any) -> dict[str, Any]:

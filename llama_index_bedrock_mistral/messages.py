@@ -1,6 +1,6 @@
 """LlamaIndex messages and responses <-> the neutral `bedrock_mistral` types.
 
-Only translation lives here: which Bedrock body a message becomes is decided by the transport's codecs.
+Only translation lives here: which Bedrock body a message becomes is decided by `bedrock_mistral`.
 Tool calls are written both as `ToolCallBlock` content blocks (what llama-index-core's agents and memory
 read) and as OpenAI-style dicts in `additional_kwargs["tool_calls"]` (what older LlamaIndex code reads);
 both spellings are read back, blocks first.
@@ -32,8 +32,11 @@ from llama_index.core.base.llms.types import (
 )
 from llama_index.core.bridge.pydantic import BaseModel
 
+from bedrock_mistral import media
 from bedrock_mistral.errors import InvalidRequestError, UnsupportedFeatureError
 from bedrock_mistral.prompt import render_prompt
+from bedrock_mistral.response_formats import parse_response_format, schema_format
+from bedrock_mistral.tool_call_forms import tool_call_from_mapping, tool_result_id
 from bedrock_mistral.types import (
     AudioPart,
     ContentPart,
@@ -61,46 +64,21 @@ _ROLES: dict[MessageRole, Role] = {
     MessageRole.FUNCTION: "tool",
 }
 
-_IMAGE_FORMATS = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png", "gif": "gif", "webp": "webp"}
-_DOCUMENT_FORMATS = {
-    "application/pdf": "pdf",
-    "text/plain": "txt",
-    "text/markdown": "md",
-    "text/html": "html",
-    "text/csv": "csv",
-    "application/msword": "doc",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-    "application/vnd.ms-excel": "xls",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-}
-
-
 # --- LlamaIndex -> neutral -------------------------------------------------------------------------
 
 
 def _image_part(block: ImageBlock) -> ImagePart:
-    data = block.resolve_image(as_base64=False).read()
-    mime = (block.image_mimetype or "").lower()
-    subtype = mime.split("/", 1)[1] if "/" in mime else mime
-    return ImagePart(data=data, format=_IMAGE_FORMATS.get(subtype, subtype or "png"))
+    return media.image(block.resolve_image(as_base64=False).read(), block.image_mimetype)
 
 
 def _document_part(block: DocumentBlock) -> DocumentPart:
     data = block.resolve_document().read()
-    mime = (block.document_mimetype or "").lower()
-    fmt = _DOCUMENT_FORMATS.get(mime) or (mime.split("/", 1)[-1] if mime else "txt")
-    return DocumentPart(data=data, format=fmt, name=block.title or "document")
-
-
-_AUDIO_FORMATS = {"mpeg": "mp3", "x-wav": "wav", "wave": "wav", "x-flac": "flac"}
+    return media.document(data, block.document_mimetype, block.title, default_format="txt")
 
 
 def _audio_part(block: AudioBlock) -> AudioPart:
     """An AudioBlock's bytes (inline, a path or a data URL) and its format (`wav`, `audio/mpeg`, ...)."""
-    data = block.resolve_audio(as_base64=False).read()
-    fmt = (block.format or "").lower()
-    fmt = fmt.split("/", 1)[-1] if "/" in fmt else fmt
-    return AudioPart(data=data, format=_AUDIO_FORMATS.get(fmt, fmt))
+    return media.audio(block.resolve_audio(as_base64=False).read(), block.format)
 
 
 def _thinking_part(block: ThinkingBlock) -> ReasoningPart | None:
@@ -154,21 +132,6 @@ def _content(parts: list[ContentPart]) -> str | list[ContentPart]:
     return parts
 
 
-def _call_from_dict(raw: Mapping[str, Any]) -> ToolCall | None:
-    """OpenAI/Mistral style `{"id", "function": {"name", "arguments"}}` or flat `{"id", "name", "input"}`."""
-    function = raw.get("function")
-    source: Mapping[str, Any] = function if isinstance(function, Mapping) else raw
-    name = source.get("name") or raw.get("tool_name")
-    if not name:
-        return None
-    call_id = raw.get("id") or raw.get("tool_call_id") or raw.get("tool_id") or raw.get("toolUseId") or ""
-    value = next(
-        (source[k] for k in ("arguments", "input", "tool_kwargs", "args") if k in source),
-        raw.get("tool_kwargs", raw.get("input")),
-    )
-    return ToolCall.from_raw(str(call_id), str(name), value)
-
-
 def tool_calls_of(message: ChatMessage) -> tuple[ToolCall, ...]:
     """The tool calls an assistant message made: ToolCallBlocks, else `additional_kwargs["tool_calls"]`."""
     calls = []
@@ -181,7 +144,7 @@ def tool_calls_of(message: ChatMessage) -> tuple[ToolCall, ...]:
         if not isinstance(raw, Mapping):
             dump = getattr(raw, "model_dump", None)
             raw = dump() if callable(dump) else vars(raw) if hasattr(raw, "__dict__") else {}
-        call = _call_from_dict(raw)
+        call = tool_call_from_mapping(raw)
         if call is not None:
             calls.append(call)
     return tuple(calls)
@@ -202,7 +165,7 @@ def to_neutral(message: ChatMessage) -> Message:
         return Message(
             role="tool",
             content=content,
-            tool_call_id=kwargs.get("tool_call_id") or kwargs.get("tool_use_id") or None,
+            tool_call_id=tool_result_id(kwargs),
             name=kwargs.get("name") or kwargs.get("tool_name"),
             is_error=bool(kwargs.get("is_error", False)),
         )
@@ -239,24 +202,11 @@ def is_custom_template(fn: Any) -> bool:
 
 
 def response_format(value: Any) -> ResponseFormat | None:
-    """A pydantic class, a JSON schema, OpenAI's `{"type": "json_object"|"json_schema"}`, or True."""
-    if value is None or value is False or isinstance(value, ResponseFormat):
-        return value or None
-    if value is True:
-        return ResponseFormat()
+    """A pydantic class, or any spelling `bedrock_mistral.response_formats` reads (a JSON schema, OpenAI's
+    `{"type": "json_object"|"json_schema"}`, True)."""
     if isinstance(value, type) and issubclass(value, BaseModel):
-        doc = (value.__doc__ or "").strip() or None
-        return ResponseFormat(schema=value.model_json_schema(), name=value.__name__, description=doc)
-    if isinstance(value, Mapping):
-        if value.get("type") == "json_object":
-            return ResponseFormat()
-        inner = value.get("json_schema")
-        if value.get("type") == "json_schema" and isinstance(inner, Mapping):
-            return ResponseFormat(
-                schema=dict(inner.get("schema") or {}), name=str(inner.get("name") or "response")
-            )
-        return ResponseFormat(schema=dict(value))
-    raise ValueError(f"response_format must be a pydantic class or a JSON schema dict, got {value!r}")
+        return schema_format(value.model_json_schema())
+    return parse_response_format(value)
 
 
 # --- neutral -> LlamaIndex -------------------------------------------------------------------------

@@ -15,14 +15,12 @@ from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.utils import parse_partial_json
 
 from bedrock_mistral.errors import InvalidRequestError
+from bedrock_mistral.tool_choice import parse_tool_choice
 from bedrock_mistral.types import ToolChoice, ToolSpec
 from llama_index_bedrock_mistral.messages import tool_calls_of
 
 if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
-
-_CHOICE_WORDS: dict[str, ToolChoice] = {"auto": "auto", "none": "none", "any": "any", "required": "any"}
-
 
 def tool_spec(tool: BaseTool, index: int = 0) -> ToolSpec:
     metadata = getattr(tool, "metadata", None)
@@ -44,43 +42,9 @@ def tool_specs(tools: Sequence[BaseTool]) -> tuple[ToolSpec, ...]:
     return tuple(tool_spec(t, i) for i, t in enumerate(tools))
 
 
-def _choice_name(choice: Mapping[str, Any]) -> ToolChoice | None:
-    """OpenAI `{"type": "function", "function": {"name"}}`, Converse `{"tool": {"name"}}` / `{"any": {}}`,
-    or a flat `{"name"}`."""
-    for key in ("function", "tool"):
-        inner = choice.get(key)
-        if isinstance(inner, Mapping) and inner.get("name"):
-            return str(inner["name"])
-    if choice.get("name"):
-        return str(choice["name"])
-    kind = choice.get("type")
-    if isinstance(kind, str) and kind in _CHOICE_WORDS:
-        return _CHOICE_WORDS[kind]
-    for word, value in _CHOICE_WORDS.items():
-        if word in choice:
-            return value
-    raise InvalidRequestError(
-        f"tool_choice {dict(choice)!r} names no tool and no mode: allowed 'auto', 'any', 'required', 'none', "
-        "a tool name, or a dict naming one"
-    )
-
-
 def tool_choice(choice: str | Mapping[str, Any] | None, tool_required: bool = False) -> ToolChoice | None:
     """LlamaIndex's `tool_choice` / `tool_required` as the transport's auto | any | none | tool name."""
-    if choice is None:
-        resolved: ToolChoice | None = None
-    elif isinstance(choice, str):
-        resolved = _CHOICE_WORDS.get(choice, choice)
-    elif isinstance(choice, Mapping):
-        resolved = _choice_name(choice)
-    else:
-        raise InvalidRequestError(
-            f"tool_choice={choice!r} ({type(choice).__name__}) is not allowed: use 'auto', 'any', 'required', "
-            "'none', a tool name, or a dict naming one"
-        )
-    if tool_required and resolved in (None, "auto"):
-        return "any"
-    return resolved
+    return parse_tool_choice(choice, tool_required)
 
 
 def _kwargs(value: dict[str, Any] | str, partial: bool) -> dict[str, Any]:
