@@ -6,6 +6,7 @@ orders the steps Bedrock takes: authenticate, route, faults, resolve the model, 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -88,19 +89,19 @@ def redacted(value: str) -> str:
     return "***" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
 
 
-def _loggable(headers: Any) -> dict[str, str]:
+def _loggable(headers: Mapping[str, str]) -> dict[str, str]:
     """The headers as recorded: the session token and a bearer API key fingerprinted, the Authorization
     header's signature replaced by `***` (its credential scope, which names the key id, region and service,
-    is kept)."""
+    is kept). Names are lower-cased (`HttpRequest.headers`), so the two are looked up, not searched for."""
     out = dict(headers)
-    for name, value in out.items():
-        lowered = name.lower()
-        if lowered == "x-amz-security-token":
-            out[name] = redacted(value)
-        elif lowered == "authorization" and value.startswith("Bearer "):
-            out[name] = "Bearer " + redacted(value[7:].strip())  # a Bedrock API key, fingerprinted
-        elif lowered == "authorization":
-            out[name] = _SIGNATURE.sub(r"\1***", value)
+    token = out.get("x-amz-security-token")
+    if token is not None:
+        out["x-amz-security-token"] = redacted(token)
+    value = out.get("authorization")
+    if value is not None and value.startswith("Bearer "):
+        out["authorization"] = "Bearer " + redacted(value[7:].strip())  # a Bedrock API key, fingerprinted
+    elif value is not None:
+        out["authorization"] = _SIGNATURE.sub(r"\1***", value)
     return out
 
 
@@ -202,7 +203,7 @@ class BedrockApp:
         if request.method != "POST":
             raise unknown_operation()
         operation = OPERATIONS[route.group("op")]
-        model_id = unquote(route.group("model"))
+        model_id = _decoded(route.group("model"))
         spec = self._model(model_id)
         record = RecordedRequest(
             operation,
@@ -528,6 +529,12 @@ def _guard_settings(identifier: str | None, version: str | None, trace: str | No
     if identifier is None and version is None:
         return None
     return identifier, version, trace
+
+
+@functools.lru_cache(maxsize=1024)
+def _decoded(path_model_id: str) -> str:
+    """The model id in a request path, URL-decoded (boto3 sends `:` as `%3A`): the same few ids every time."""
+    return unquote(path_model_id)
 
 
 def _json_or_none(body: bytes) -> Any:

@@ -118,27 +118,30 @@ def violations(
     return found
 
 
+_EXPECTED = {
+    "string": "String",
+    "integer": "Integer",
+    "number": "Number",
+    "array": "JSONArray",
+    "object": "JSONObject",
+    "enum": "String",
+}
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    "enum": str,
+    "integer": int,
+    "number": (int, float),
+    "array": list,
+    "object": dict,
+}
+
+
 def _check(at: str, value: Any, field: Field) -> list[str]:
-    expected = {
-        "string": "String",
-        "integer": "Integer",
-        "number": "Number",
-        "array": "JSONArray",
-        "object": "JSONObject",
-        "enum": "String",
-    }[field.kind]
-    ok = {
-        "string": isinstance(value, str),
-        "enum": isinstance(value, str),
-        "integer": isinstance(value, int) and not isinstance(value, bool),
-        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
-        "array": isinstance(value, list),
-        "object": isinstance(value, dict),
-    }[field.kind]
+    ok = isinstance(value, _TYPES[field.kind]) and not isinstance(value, bool)  # JSON true is no number
     if field.kind == "integer" and isinstance(value, float) and value.is_integer():
         ok = True
     if not ok:
-        return [f"{at}: expected type: {expected}, found: {java_type(value)}"]
+        return [f"{at}: expected type: {_EXPECTED[field.kind]}, found: {java_type(value)}"]
     if field.kind == "enum" and value not in field.enum:
         return [f"{at}: {value} is not a valid enum value"]
     if field.range is not None:
@@ -151,8 +154,9 @@ def _check(at: str, value: Any, field: Field) -> list[str]:
             return [f"{at}: expected maximum item count: {field.max_items}, found: {len(value)}"]
         if field.items is not None:
             out: list[str] = []
+            item_field = Field(field.items)
             for index, item in enumerate(value):
-                out.extend(_check(f"{at}/{index}", item, Field(field.items)))
+                out.extend(_check(f"{at}/{index}", item, item_field))
             return out
     return []
 
@@ -198,22 +202,38 @@ MESSAGE_FIELDS = {
 }
 
 
+_LIST_CONTENT_MESSAGE_FIELDS = {**MESSAGE_FIELDS, "content": Field("array", items="object")}
+
+
+_SCHEMAS: dict[tuple[str, str], tuple[ModelSpec, Mapping[str, Field]]] = {}
+
+
+def _schema(kind: str, spec: ModelSpec) -> Mapping[str, Field]:
+    """`text_fields` or `chat_fields`, built once per model: every InvokeModel request is checked against
+    one. Keyed by model id (hashing a whole ModelSpec costs more than building the fields)."""
+    cached = _SCHEMAS.get((kind, spec.model_id))
+    if cached is None or cached[0] is not spec:
+        cached = _SCHEMAS[kind, spec.model_id] = (spec, text_fields(spec) if kind == "text" else chat_fields(spec))
+    return cached[1]
+
+
 def check_text_body(body: Mapping[str, Any], spec: ModelSpec) -> None:
-    found = violations(body, text_fields(spec), ("prompt",))
+    found = violations(body, _schema("text", spec), ("prompt",))
     if found:
         raise malformed(*found)
 
 
 def check_chat_body(body: Mapping[str, Any], spec: ModelSpec) -> None:
-    found = violations(body, chat_fields(spec), ("messages",))
+    found = violations(body, _schema("chat", spec), ("messages",))
     if not found:
         for index, message in enumerate(body["messages"]):
             if not isinstance(message, dict):
                 continue
-            fields = dict(MESSAGE_FIELDS)
-            if isinstance(message.get("content"), list):
-                fields["content"] = Field("array", items="object")
-            checked = {k: v for k, v in message.items() if not (k == "content" and v is None)}
+            content = message.get("content")
+            fields = _LIST_CONTENT_MESSAGE_FIELDS if isinstance(content, list) else MESSAGE_FIELDS
+            checked = message
+            if content is None and "content" in message:
+                checked = {k: v for k, v in message.items() if k != "content"}
             found.extend(violations(checked, fields, ("role",), at=f"#/messages/{index}"))
         if not body["messages"]:
             found.append("#/messages: expected minimum item count: 1, found: 0")

@@ -282,6 +282,8 @@ class Script(_Builder):
 
         In strict mode an unmatched request raises the ValidationException the client sees.
         """
+        if not self._replies and not self.strict:
+            return None  # nothing scripted: no request to describe (the common case, on every request)
         request = ScriptedRequest(
             operation,
             model_id,

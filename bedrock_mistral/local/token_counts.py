@@ -17,8 +17,9 @@ def pieces(text: str) -> list[str]:
 
 
 def count(text: str) -> int:
-    """Token estimate for `text` (at least 1 for non-empty text)."""
-    return len(pieces(text)) if text else 0
+    """Token estimate for `text` (at least 1 for non-empty text): `len(pieces(text))` without building the
+    pieces. Each word is one piece; trailing whitespace is one more (`\\s` and `str.isspace` agree)."""
+    return len(text.split()) + text[-1].isspace() if text else 0
 
 
 def truncate(text: str, max_tokens: int | None, stop: list[str]) -> tuple[str, str | None]:

@@ -49,6 +49,8 @@ class Exchange:
     _reasoning: list[str] = field(default_factory=list)
     _text: str | None = ""
     _reported_output: int | None = None
+    _counted_output: int | None = None
+    """The output count of what was absorbed so far; dropped by `absorb` (answers read it several times)."""
     guardrail: Outcome | None = None
     """The guardrail's verdict, when the request named one (set before the answer is written)."""
     pending_latency_s: float = 0.0
@@ -64,6 +66,7 @@ class Exchange:
         stream costs the same per frame at its end as at its start."""
         if self.first_byte is None:
             self.first_byte = time.perf_counter()
+        self._counted_output = None
         if delta.text:
             self._pieces.append(delta.text)
             self._text = None
@@ -89,7 +92,11 @@ class Exchange:
     def output_tokens(self) -> int:
         if self._reported_output is not None:
             return self._reported_output
-        return token_counts.count(self.text) + tool_call_tokens(self.tool_calls) + len(self._reasoning)
+        if self._counted_output is None:
+            self._counted_output = (
+                token_counts.count(self.text) + tool_call_tokens(self.tool_calls) + len(self._reasoning)
+            )
+        return self._counted_output
 
     def latency_ms(self) -> int:
         return int((time.perf_counter() - self.started + self.pending_latency_s) * 1000)
