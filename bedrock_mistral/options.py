@@ -53,6 +53,11 @@ def flag(name: str, value: Any) -> None:
         raise _refuse(name, value, "True or False")
 
 
+def count(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _refuse(name, value, "an integer >= 1")
+
+
 def seconds(name: str, value: Any) -> None:
     check_seconds(name, value)
 
@@ -124,6 +129,12 @@ class BedrockOptions:
     config: Any = option(None, botocore_config, "a botocore Config (proxies, pool size, user agent...)")
     connect_timeout: float | None = option(None, seconds, "seconds to wait for a connection")
     read_timeout: float | None = option(None, seconds, "seconds to wait for each socket read")
+    max_pool_connections: int = option(
+        1000,
+        count,
+        "connections kept per client: async calls run concurrently up to this many, and threads sharing a "
+        "sync client never wait for one",
+    )
 
     # --- retries and deadlines -----------------------------------------------------------------------
     max_retries: int = option(3, retries, "retries of throttled or failed calls; 0 disables")
@@ -168,6 +179,12 @@ class BedrockOptions:
             raise ConfigurationError(
                 "aws_access_key_id and aws_secret_access_key must be given together (or neither)"
             )
+        if self.api_key is not None and not self.api_key.strip():
+            raise ConfigurationError("api_key must be a non-empty string (a Bedrock API key)")
+        if self.api_key and (self.client is not None or self.boto3_session is not None):
+            raise ConfigurationError(
+                "api_key cannot be combined with client= or boto3_session=: the key is set on a session of its own"
+            )
         if (self.guardrail_identifier is None) != (self.guardrail_version is None):
             raise ConfigurationError("guardrail_identifier and guardrail_version must be given together")
         if self.guardrail_trace is not None and self.guardrail_identifier is None:
@@ -197,6 +214,11 @@ class BedrockOptions:
         return _DOCS[name]
 
     @classmethod
+    def default(cls, name: str) -> Any:
+        """The default of an option (adapters declaring a field of the same name reuse it)."""
+        return _DEFAULTS[name]
+
+    @classmethod
     def check(cls, name: str, value: Any) -> None:
         """Check one option's value alone (before a framework would coerce it)."""
         _CHECKS[name](name, value)
@@ -213,6 +235,7 @@ class BedrockOptions:
 
 _NAMES = frozenset(f.name for f in fields(BedrockOptions))
 _DOCS = {f.name: str(f.metadata["doc"]) for f in fields(BedrockOptions)}
+_DEFAULTS = {f.name: f.default for f in fields(BedrockOptions)}
 _CHECKS: dict[str, Check] = {f.name: f.metadata["check"] for f in fields(BedrockOptions)}
 
 

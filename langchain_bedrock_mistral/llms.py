@@ -123,20 +123,11 @@ class BedrockMistralLLM(BedrockMistralBase, BaseLLM):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> LLMResult:
-        generations = []
-        for prompt in prompts:
-            if self.streaming:
-                text, last = "", None
-                for chunk in self._stream(prompt, stop, run_manager, **kwargs):
-                    text += chunk.text
-                    last = chunk
-                info = last.generation_info if last is not None else None
-                generations.append([Generation(text=text, generation_info=info)])
-            else:
-                client, request = self._request(prompt, stop, kwargs)
-                response = client.complete(request)
-                generations.append([Generation(text=response.text, generation_info=_info(response))])
-        return LLMResult(generations=generations, llm_output=_llm_output(generations, self.model))
+        if self.streaming:
+            generations = [_joined(list(self._stream(p, stop, run_manager, **kwargs))) for p in prompts]
+        else:
+            generations = [_generation(self._complete(p, stop, kwargs)) for p in prompts]
+        return _result(generations, self.model)
 
     async def _agenerate(
         self,
@@ -146,19 +137,20 @@ class BedrockMistralLLM(BedrockMistralBase, BaseLLM):
         **kwargs: Any,
     ) -> LLMResult:
         generations = []
-        for prompt in prompts:
+        for prompt in prompts:  # one after the other, as `_generate` does
             if self.streaming:
-                text, last = "", None
-                async for chunk in self._astream(prompt, stop, run_manager, **kwargs):
-                    text += chunk.text
-                    last = chunk
-                info = last.generation_info if last is not None else None
-                generations.append([Generation(text=text, generation_info=info)])
+                generations.append(_joined([c async for c in self._astream(prompt, stop, run_manager, **kwargs)]))
             else:
-                client, request = self._request(prompt, stop, kwargs)
-                response = await client.acomplete(request)
-                generations.append([Generation(text=response.text, generation_info=_info(response))])
-        return LLMResult(generations=generations, llm_output=_llm_output(generations, self.model))
+                generations.append(_generation(await self._acomplete(prompt, stop, kwargs)))
+        return _result(generations, self.model)
+
+    def _complete(self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]) -> ModelResponse:
+        client, request = self._request(prompt, stop, kwargs)
+        return client.complete(request)
+
+    async def _acomplete(self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]) -> ModelResponse:
+        client, request = self._request(prompt, stop, kwargs)
+        return await client.acomplete(request)
 
     def _stream(
         self,
@@ -199,14 +191,27 @@ def _text(response: ModelResponse) -> str:
     return response.text
 
 
-def _llm_output(generations: list[list[Generation]], model: str) -> dict[str, Any]:
-    """Token usage summed over the prompts of one call, as LangChain's callbacks read it."""
+def _generation(response: ModelResponse) -> Generation:
+    return Generation(text=response.text, generation_info=_info(response))
+
+
+def _joined(chunks: list[GenerationChunk]) -> Generation:
+    """A streamed answer as one generation: the text joined, the last chunk's info (stop reason, usage)."""
+    info = chunks[-1].generation_info if chunks else None
+    return Generation(text="".join(chunk.text for chunk in chunks), generation_info=info)
+
+
+def _result(generations: list[Generation], model: str) -> LLMResult:
+    """One generation per prompt, and the token usage summed over them, as LangChain's callbacks read it."""
     totals = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
-    for (generation,) in generations:
+    for generation in generations:
         usage = (generation.generation_info or {}).get("usage") or {}
         for key in totals:
             totals[key] += int(usage.get(key) or 0)
-    return {"model_name": model, "token_usage": totals}
+    return LLMResult(
+        generations=[[generation] for generation in generations],
+        llm_output={"model_name": model, "token_usage": totals},
+    )
 
 
 __all__ = ["BedrockMistralLLM"]

@@ -22,15 +22,15 @@ from llama_index.core.base.llms.types import (
     MessageRole,
 )
 from llama_index.core.bridge.pydantic import BaseModel, Field, PrivateAttr
-from llama_index.core.callbacks import CallbackManager
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
-from llama_index.core.types import BaseOutputParser, PydanticProgramMode
+from llama_index.core.types import PydanticProgramMode
 
 from bedrock_mistral.catalog import ModelSpec
 from bedrock_mistral.client import BedrockClient
 from bedrock_mistral.errors import ConfigurationError
+from bedrock_mistral.options import BedrockOptions
 from bedrock_mistral.service_options import SERVICE_OPTION_NAMES, service_options
 from bedrock_mistral.types import (
     ChatRequest,
@@ -71,6 +71,11 @@ CALL_KEYWORDS = frozenset(
 _CREDENTIALS = frozenset({"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "api_key"})
 
 
+def _option(name: str) -> Any:
+    """The field of an option spelled as `BedrockOptions` spells it: its default and description from there."""
+    return Field(default=BedrockOptions.default(name), description=BedrockOptions.doc(name))
+
+
 class BedrockMistral(FunctionCallingLLM):
     """Mistral on Amazon Bedrock (InvokeModel or Converse), with limits and capabilities from the catalog.
 
@@ -83,39 +88,23 @@ class BedrockMistral(FunctionCallingLLM):
         default=None,
         description="Bedrock API: 'invoke' (InvokeModel) or 'converse'; default from the catalog.",
     )
-    region_name: str | None = Field(default=None, description="AWS region.")
-    endpoint_url: str | None = Field(
-        default=None, description="Bedrock Runtime endpoint (e.g. the emulator)."
-    )
-    profile_name: str | None = Field(default=None, description="AWS profile from the shared config.")
+    region_name: str | None = _option("region_name")
+    endpoint_url: str | None = _option("endpoint_url")
+    profile_name: str | None = _option("profile_name")
     temperature: float | None = Field(default=None, description="Sampling temperature; None: model default.")
     max_tokens: int | None = Field(default=None, description="Maximum output tokens; None: model default.")
     top_p: float | None = Field(default=None, description="Nucleus sampling; None: model default.")
     top_k: int | None = Field(default=None, description="Top-k (text-completion models on InvokeModel only).")
     stop: list[str] | None = Field(default=None, description="Stop sequences (at most 10).")
     timeout: float | None = Field(default=None, description="Connect and read timeout in seconds.")
-    deadline: float | None = Field(
-        default=None,
-        description="Seconds a whole call may take (retries included); for a stream, the longest wait for "
-        "the first chunk and between chunks. None: no deadline.",
-    )
-    max_retries: int = Field(default=3, description="Retries of throttled or failed calls.")
-    rate_limit: Literal["adaptive", "off"] = Field(
-        default="adaptive",
-        description="'adaptive': after throttles, calls to this model from the whole process are paced to what "
-        "gets through; 'off': throttles only back off.",
-    )
-    requests_per_second: float | None = Field(
-        default=None, description="A known quota: pace calls to this rate from the first one."
-    )
-    guardrail_identifier: str | None = Field(default=None, description="Bedrock guardrail id.")
-    guardrail_version: str | None = Field(default=None, description="Bedrock guardrail version.")
-    guardrail_trace: Literal["enabled", "disabled", "enabled_full"] | None = Field(
-        default=None, description="Guardrail trace mode."
-    )
-    additional_model_request_fields: dict[str, Any] | None = Field(
-        default=None, description="Extra model-specific request fields, sent as given."
-    )
+    deadline: float | None = _option("deadline")
+    max_retries: int = _option("max_retries")
+    rate_limit: Literal["adaptive", "off"] = _option("rate_limit")
+    requests_per_second: float | None = _option("requests_per_second")
+    guardrail_identifier: str | None = _option("guardrail_identifier")
+    guardrail_version: str | None = _option("guardrail_version")
+    guardrail_trace: Literal["enabled", "disabled", "enabled_full"] | None = _option("guardrail_trace")
+    additional_model_request_fields: dict[str, Any] | None = _option("additional_model_request_fields")
     service_tier: str | dict[str, str] | None = Field(
         default=None, description="Bedrock processing tier: priority, default, flex or reserved (also per call)."
     )
@@ -130,51 +119,16 @@ class BedrockMistral(FunctionCallingLLM):
 
     _transport: BedrockClient = PrivateAttr()
 
-    def __init__(
-        self,
-        model: str | None = None,
-        *,
-        model_id: str | None = None,
-        api: Literal["invoke", "converse"] | None = None,
-        region_name: str | None = None,
-        endpoint_url: str | None = None,
-        profile_name: str | None = None,
-        aws_access_key_id: Any = None,
-        aws_secret_access_key: Any = None,
-        aws_session_token: Any = None,
-        client: Any = None,
-        botocore_config: Any = None,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        top_p: float | None = None,
-        top_k: int | None = None,
-        stop: str | Sequence[str] | None = None,
-        timeout: float | None = None,
-        deadline: float | None = None,
-        max_retries: int = 3,
-        rate_limit: Literal["adaptive", "off"] = "adaptive",
-        requests_per_second: float | None = None,
-        guardrail_identifier: str | None = None,
-        guardrail_version: str | None = None,
-        guardrail_trace: Literal["enabled", "disabled", "enabled_full"] | None = None,
-        additional_model_request_fields: dict[str, Any] | None = None,
-        api_key: Any = None,
-        service_tier: str | dict[str, str] | None = None,
-        request_metadata: dict[str, str] | None = None,
-        performance_config: str | dict[str, str] | None = None,
-        callback_manager: CallbackManager | None = None,
-        system_prompt: str | None = None,
-        messages_to_prompt: Any = None,
-        completion_to_prompt: Any = None,
-        pydantic_program_mode: PydanticProgramMode = PydanticProgramMode.DEFAULT,
-        output_parser: BaseOutputParser | None = None,
-        **kwargs: Any,
-    ) -> None:
-        unknown = sorted(set(kwargs) - set(type(self).model_fields))
+    def __init__(self, model: str | None = None, *, model_id: str | None = None, **kwargs: Any) -> None:
+        """Every documented argument is a field of this class (or a credential, never stored) and is
+        forwarded by name: the options to `BedrockOptions` through `settings.bedrock_options`, the
+        sampling parameters to `InferenceParams`, all fields to pydantic. A new option is one field."""
+        fields = set(type(self).model_fields)
+        unknown = sorted(set(kwargs) - fields - _CREDENTIALS)
         if unknown:
             raise ConfigurationError(
                 f"BedrockMistral got unknown option(s) {', '.join(unknown)}; "
-                f"options are: {', '.join(sorted(set(type(self).model_fields) | _CREDENTIALS | {'model_id'}))}"
+                f"options are: {', '.join(sorted(fields | _CREDENTIALS | {'model_id'}))}"
             )
         if model is not None and model_id is not None and model != model_id:
             raise ConfigurationError(f"model={model!r} and model_id={model_id!r} disagree: give one of them")
@@ -183,89 +137,24 @@ class BedrockMistral(FunctionCallingLLM):
             raise ConfigurationError(
                 "model (or model_id) is required, e.g. 'mistral.mistral-large-2407-v1:0'"
             )
-        check_option_types(
-            str(model),
-            {
-                "max_tokens": max_tokens,
-                "temperature": temperature,
-                "top_p": top_p,
-                "top_k": top_k,
-                "stop": stop,
-                "timeout": timeout,
-                "deadline": deadline,
-                "max_retries": max_retries,
-                "client": client,
-                "botocore_config": botocore_config,
-            },
-        )
-        stop_list = list(settings.stop_tuple(stop, str(model))) or None
+        check_option_types(str(model), kwargs)
+        kwargs["stop"] = list(settings.stop_tuple(kwargs.get("stop"), str(model))) or None
         transport = BedrockClient(
             model,
-            settings.bedrock_options(
-                region_name=region_name,
-                endpoint_url=endpoint_url,
-                profile_name=profile_name,
-                aws_access_key_id=aws_access_key_id,
-                aws_secret_access_key=aws_secret_access_key,
-                aws_session_token=aws_session_token,
-                client=client,
-                botocore_config=botocore_config,
-                timeout=timeout,
-                deadline=deadline,
-                max_retries=max_retries,
-                rate_limit=rate_limit,
-                requests_per_second=requests_per_second,
-                guardrail_identifier=guardrail_identifier,
-                guardrail_version=guardrail_version,
-                guardrail_trace=guardrail_trace,
-                additional_model_request_fields=additional_model_request_fields,
-                api_key=api_key,
-                service=service_options(service_tier, request_metadata, performance_config),
-            ),
-            api=api,
-            params=settings.inference_params(
-                max_tokens=max_tokens, temperature=temperature, top_p=top_p, top_k=top_k, stop=stop_list
-            ),
+            settings.bedrock_options(**kwargs),
+            api=kwargs.get("api"),
+            params=settings.inference_params(**{name: kwargs.get(name) for name in settings.PARAM_NAMES}),
         )
-        if transport.resolved and _completion_format(transport) and transport.spec.tokenizer:
+        messages_to_prompt, completion_to_prompt = kwargs.get("messages_to_prompt"), kwargs.get("completion_to_prompt")
+        if transport.resolved and transport.completion_is_templated and transport.spec.tokenizer:
             template = convert.MistralTemplate(transport.spec.tokenizer)
             messages_to_prompt = messages_to_prompt or (
-                template.messages_to_prompt if _chat_format(transport) else None
+                template.messages_to_prompt if transport.chat_is_templated else None
             )
             completion_to_prompt = completion_to_prompt or template.completion_to_prompt
-        super().__init__(
-            model=model,
-            api=api,
-            region_name=region_name,
-            endpoint_url=endpoint_url,
-            profile_name=profile_name,
-            client=client,
-            botocore_config=botocore_config,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            top_p=top_p,
-            top_k=top_k,
-            stop=stop_list,
-            timeout=timeout,
-            deadline=deadline,
-            max_retries=max_retries,
-            rate_limit=rate_limit,
-            requests_per_second=requests_per_second,
-            guardrail_identifier=guardrail_identifier,
-            guardrail_version=guardrail_version,
-            guardrail_trace=guardrail_trace,
-            additional_model_request_fields=additional_model_request_fields,
-            service_tier=service_tier,
-            request_metadata=request_metadata,
-            performance_config=performance_config,
-            callback_manager=callback_manager,
-            system_prompt=system_prompt,
-            messages_to_prompt=messages_to_prompt,
-            completion_to_prompt=completion_to_prompt,
-            pydantic_program_mode=pydantic_program_mode,
-            output_parser=output_parser,
-            **kwargs,
-        )
+        given = {name: value for name, value in kwargs.items() if name in fields}
+        given.update(messages_to_prompt=messages_to_prompt, completion_to_prompt=completion_to_prompt)
+        super().__init__(model=model, **given)
         self._transport = transport
 
     def __getstate__(self) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bedrock_mistral.options import BedrockOptions
+from bedrock_mistral.service_options import SERVICE_OPTION_NAMES, service_options
 from bedrock_mistral.types import InferenceParams
 from bedrock_mistral.validation import stop_sequences
 
@@ -46,14 +47,16 @@ def inference_params(
 
 def bedrock_options(**values: Any) -> BedrockOptions:
     """LlamaIndex's spelling of the options -> `BedrockOptions`: the one place they are mapped. Every value
-    named like an option is forwarded as it is, so a new option is one argument of the LLM class."""
-    timeout = values.pop("timeout", None)
+    named like an option is forwarded as it is (the rest is ignored), so a new option is one field of the
+    LLM class."""
+    timeout = values.get("timeout")
     return BedrockOptions.from_values(
         values,
-        config=values.pop("botocore_config", None),
+        config=values.get("botocore_config"),
         connect_timeout=timeout,
         read_timeout=timeout,
-        **{name: secret_value(values.pop(name, None)) for name in _SECRETS},
+        service=service_options(*(values.get(name) for name in SERVICE_OPTION_NAMES)),
+        **{name: secret_value(values.get(name)) for name in _SECRETS},
     )
 
 

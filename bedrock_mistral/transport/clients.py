@@ -12,21 +12,19 @@ import os
 import threading
 import weakref
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 from botocore.tokens import FrozenAuthToken, TokenProviderChain
 
 from bedrock_mistral.errors import ConfigurationError, MalformedResponseError
+from bedrock_mistral.options import BedrockOptions
 from bedrock_mistral.transport.redaction import protect, protect_credentials
 from bedrock_mistral.transport.region import region_from_env, resolve_region
-from bedrock_mistral.validation import check_seconds
 
 if TYPE_CHECKING:
     import boto3
-
-    from bedrock_mistral.options import BedrockOptions
 
 SERVICE = "bedrock-runtime"
 BEARER_VARIABLE = "AWS_BEARER_TOKEN_BEDROCK"
@@ -84,43 +82,17 @@ def _shared_session(profile_name: str | None, api_key: str | None = None) -> bot
         return session
 
 
-@dataclass
-class ClientSettings:
-    region_name: str | None = None
-    endpoint_url: str | None = None
-    profile_name: str | None = None
-    aws_access_key_id: str | None = field(default=None, repr=False)
-    aws_secret_access_key: str | None = field(default=None, repr=False)
-    aws_session_token: str | None = field(default=None, repr=False)
-    boto3_session: Any = field(default=None, repr=False)
-    client: Any = field(default=None, repr=False)
-    config: Config | None = None
-    connect_timeout: float | None = None
-    read_timeout: float | None = None
-    api_key: str | None = field(default=None, repr=False)
-    """A Bedrock API key, sent as a bearer token instead of SigV4 credentials."""
-    max_pool_connections: int = 1000
-    """Connections kept per client: async calls run concurrently up to this many (aiohttp's pool would
-    otherwise queue them), and threads sharing a sync client never wait for one."""
+@dataclass(frozen=True)
+class ClientSettings(BedrockOptions):
+    """The options with the SDK clients built from them: every field is an option, declared and checked
+    once in `BedrockOptions`; this class adds only the behaviour."""
 
     @classmethod
     def from_options(cls, options: BedrockOptions) -> ClientSettings:
-        """The connection part of the options (each is declared and checked in `BedrockOptions`)."""
-        return cls(**{f.name: getattr(options, f.name) for f in fields(cls) if f.name in options.names()})
-
-    def __post_init__(self) -> None:
-        if (self.aws_access_key_id is None) != (self.aws_secret_access_key is None):
-            raise ConfigurationError(
-                "aws_access_key_id and aws_secret_access_key must be given together (or neither)"
-            )
-        if self.api_key is not None and (not isinstance(self.api_key, str) or not self.api_key.strip()):
-            raise ConfigurationError("api_key must be a non-empty string (a Bedrock API key)")
-        if self.api_key and (self.client is not None or self.boto3_session is not None):
-            raise ConfigurationError(
-                "api_key cannot be combined with client= or boto3_session=: the key is set on a session of its own"
-            )
-        for name in ("connect_timeout", "read_timeout"):
-            check_seconds(name, getattr(self, name))
+        """Settings for these options (the same object when it already is one)."""
+        if isinstance(options, ClientSettings):
+            return options
+        return cls(**{f.name: getattr(options, f.name) for f in fields(BedrockOptions)})
 
     def botocore_config(self) -> Config:
         """The user's Config wins for everything (pool size, proxies, user agent...) except what the
