@@ -35,6 +35,11 @@ class Implementation(ABC):
     """Modules that must import for this implementation to run."""
     ours: ClassVar[bool] = False
     baseline: ClassVar[bool] = False
+    floor: ClassVar[bool] = False
+    """A framework's fake model (no request): a row of the invoke scenario only."""
+    framework: ClassVar[str] = ""
+    """The framework whose machinery an adapter runs in (`langchain-chat`, `langchain-llm`, `llamaindex`):
+    ties an adapter's row to its framework's floor row."""
     async_path: ClassVar[str] = ""
     """How `astream` works, shown next to the async results."""
 
@@ -214,6 +219,7 @@ class _OurLangChain(Implementation):
 
 
 class OursLangChainChat(_OurLangChain):
+    framework = "langchain-chat"
     key = "ours-langchain-chat"
     label = "ours: ChatBedrockMistral (invoke)"
     wire = "invoke"
@@ -248,6 +254,7 @@ class OursLangChainChatConverse(OursLangChainChat):
 
 
 class OursLangChainLLM(_OurLangChain):
+    framework = "langchain-llm"
     key = "ours-langchain-llm"
     label = "ours: BedrockMistralLLM (invoke)"
     wire = "invoke"
@@ -275,6 +282,7 @@ class OursLangChainLLM(_OurLangChain):
 class _LlamaIndexChat(Implementation):
     """Shared LlamaIndex calls: chat / stream_chat / astream_chat with one user message."""
 
+    framework = "llamaindex"
     llm: Any
 
     @staticmethod
@@ -331,6 +339,7 @@ class OursLlamaIndexConverse(OursLlamaIndex):
 
 
 class _LangChainAws(Implementation):
+    framework = "langchain-chat"
     requires = ("langchain_aws",)
     async_path = "LangChain default: sync stream in the loop's thread pool"
     llm: Any
@@ -378,6 +387,7 @@ class LangChainAwsChat(_LangChainAws):
 
 
 class LangChainAwsLLM(_LangChainAws):
+    framework = "langchain-llm"
     key = "langchain-aws-llm"
     label = "langchain-aws BedrockLLM"
     wire = "invoke"
@@ -412,6 +422,126 @@ class LlamaIndexBedrockConverse(_LlamaIndexChat):
         return "no aioboto3 installed: sync stream in the loop's thread pool"
 
 
+# --- framework floors: each framework's own per-call machinery, answered at once ---------------------
+
+
+class _Floor(Implementation):
+    """A framework's fake model that answers at once, with no request: what the framework's own per-call
+    machinery costs (callbacks, run tracking, message and result objects). An adapter's overhead over raw
+    boto3 is read against it; the floor itself sends nothing, so it has no ratio to a baseline."""
+
+    floor = True
+    wire = "none"
+    async_path = "no I/O"
+    answer = "Hello! How can I help you today?"
+
+    def stream(self, prompt: str) -> Iterator[str]:
+        yield self.invoke(prompt)
+
+    async def astream(self, prompt: str) -> AsyncIterator[str]:
+        yield self.invoke(prompt)
+
+
+class FloorLangChainChat(_Floor):
+    key = "floor-langchain-chat"
+    label = "floor: langchain-core fake chat model"
+    framework = "langchain-chat"
+    requires = ("langchain_core",)
+
+    def __init__(self, model: str, endpoint: Endpoint, max_tokens: int) -> None:
+        super().__init__(model, endpoint, max_tokens)
+        from langchain_core.language_models import BaseChatModel
+        from langchain_core.messages import AIMessage
+        from langchain_core.outputs import ChatGeneration, ChatResult
+
+        answer = self.answer
+
+        class FixedChatModel(BaseChatModel):
+            """The least a LangChain chat model can be: `_generate` returns one fixed message."""
+
+            @property
+            def _llm_type(self) -> str:
+                return "fixed-chat"
+
+            def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> Any:
+                return ChatResult(generations=[ChatGeneration(message=AIMessage(content=answer))])
+
+        self.llm = FixedChatModel()
+
+    def invoke(self, prompt: str) -> str:
+        return _text_of(self.llm.invoke(prompt))
+
+
+class FloorLangChainLLM(_Floor):
+    key = "floor-langchain-llm"
+    label = "floor: langchain-core fake LLM"
+    framework = "langchain-llm"
+    requires = ("langchain_core",)
+
+    def __init__(self, model: str, endpoint: Endpoint, max_tokens: int) -> None:
+        super().__init__(model, endpoint, max_tokens)
+        from langchain_core.language_models import LLM
+
+        answer = self.answer
+
+        class FixedLLM(LLM):
+            """The least a LangChain LLM can be: `_call` returns one fixed string."""
+
+            @property
+            def _llm_type(self) -> str:
+                return "fixed-llm"
+
+            def _call(self, prompt: str, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> str:
+                return answer
+
+        self.llm = FixedLLM()
+
+    def invoke(self, prompt: str) -> str:
+        return str(self.llm.invoke(prompt))
+
+
+class FloorLlamaIndex(_Floor, _LlamaIndexChat):
+    key = "floor-llamaindex"
+    label = "floor: llama-index-core fake LLM (chat)"
+    framework = "llamaindex"
+    requires = ("llama_index.core",)
+
+    def __init__(self, model: str, endpoint: Endpoint, max_tokens: int) -> None:
+        super().__init__(model, endpoint, max_tokens)
+        from llama_index.core.llms import (
+            ChatMessage,
+            ChatResponse,
+            CompletionResponse,
+            CustomLLM,
+            LLMMetadata,
+        )
+        from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+
+        answer = self.answer
+
+        class FixedLLM(CustomLLM):
+            """The least a LlamaIndex LLM can be: `chat` (under LlamaIndex's own callback decorator, as every
+            LLM's is) returns one fixed message."""
+
+            @property
+            def metadata(self) -> LLMMetadata:
+                return LLMMetadata(is_chat_model=True)
+
+            @llm_chat_callback()
+            def chat(self, messages: Any, **kwargs: Any) -> ChatResponse:
+                return ChatResponse(message=ChatMessage(role="assistant", content=answer))
+
+            @llm_completion_callback()
+            def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+                return CompletionResponse(text=answer)
+
+            @llm_completion_callback()
+            def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> Any:
+                yield CompletionResponse(text=answer, delta=answer)
+
+        self.llm = FixedLLM()
+
+
 IMPLEMENTATIONS: tuple[type[Implementation], ...] = (
     Boto3Invoke,
     Boto3Converse,
@@ -424,6 +554,9 @@ IMPLEMENTATIONS: tuple[type[Implementation], ...] = (
     LangChainAwsChat,
     LangChainAwsLLM,
     LlamaIndexBedrockConverse,
+    FloorLangChainChat,
+    FloorLangChainLLM,
+    FloorLlamaIndex,
 )
 BY_KEY = {cls.key: cls for cls in IMPLEMENTATIONS}
 PROBE_PROMPT = "Say hello"

@@ -113,6 +113,7 @@ COLUMNS: dict[str, list[Column]] = {
         ("p90 ms", lambda r: _ms(r.p90_s)),
         ("× boto3", lambda r: _x(r.ratio_to_baseline)),
         ("overhead µs", lambda r: _us(r.extras.get("overhead_s"))),
+        ("beyond floor µs", lambda r: _us(r.extras.get("beyond_floor_s"))),
         ("client CPU µs", lambda r: _us(r.extras.get("cpu_median_s"))),
         ("CPU × boto3", lambda r: _x(r.extras.get("cpu_median_s_ratio"))),
         TARGETS,

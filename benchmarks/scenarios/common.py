@@ -46,12 +46,15 @@ def model_name(model: str) -> str:
 
 
 def build_all(
-    context: Context, scenario: str, model: str, endpoint: Endpoint, max_tokens: int
+    context: Context, scenario: str, model: str, endpoint: Endpoint, max_tokens: int, *, floors: bool = False
 ) -> tuple[list[Implementation], list[Row]]:
-    """The implementations that can run `model`, and a skipped row (with the reason) for each other one."""
+    """The implementations that can run `model`, and a skipped row (with the reason) for each other one.
+    The frameworks' floors (fake models, no request) take part only when `floors` is set."""
     ready: list[Implementation] = []
     skipped: list[Row] = []
     for cls in context.classes:
+        if cls.floor and not floors:
+            continue
         impl = create(cls, model, endpoint, max_tokens)
         if isinstance(impl, Unavailable):
             skipped.append(Row.skipped(scenario, impl.key, impl.label, impl.reason))

@@ -32,7 +32,7 @@ def run(context: Context) -> list[Row]:
         for model in settings.invoke_models:
             scenario = f"{NAME}/{model_slug(model)}"
             context.log(f"[1] invoke overhead: {model_name(model)}, {settings.invoke_calls} calls each")
-            impls, skipped = build_all(context, scenario, model, endpoint, settings.invoke_max_tokens)
+            impls, skipped = build_all(context, scenario, model, endpoint, settings.invoke_max_tokens, floors=True)
             rows += _measure(context, scenario, model, impls) + skipped
     return rows
 
@@ -68,10 +68,25 @@ def _measure(context: Context, scenario: str, model: str, impls: list[Implementa
             samples[impl.key],
             model=model,
             wire=impl.wire,
+            framework=impl.framework,
             cpu_median_s=median(cpu[impl.key]),
         )
         rows.append(row)
     wires = {impl.key: impl.wire for impl in impls}
     attach_ratios(rows, wires)
     attach_ratios(rows, wires, extra="cpu_median_s")
+    attach_floors(rows, impls)
     return rows
+
+
+def attach_floors(rows: list[Row], impls: list[Implementation]) -> None:
+    """`beyond_floor_s`: an adapter's overhead over raw boto3 minus its framework's floor (the fake model's
+    median in the same run), i.e. what the adapter itself adds to the framework's own per-call cost."""
+    floors = {impl.framework: impl.key for impl in impls if impl.floor}
+    medians = {row.implementation: row.median_s for row in rows if row.ok}
+    for row in rows:
+        floor = medians.get(floors.get(str(row.extras.get("framework")), ""))
+        overhead = row.extras.get("overhead_s")
+        if floor is not None and overhead is not None:
+            row.extras["floor_s"] = floor
+            row.extras["beyond_floor_s"] = overhead - floor
