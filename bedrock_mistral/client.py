@@ -31,7 +31,6 @@ from bedrock_mistral.transport.redaction import scrub
 from bedrock_mistral.transport.retry import RetryPolicy
 from bedrock_mistral.transport.stream_call import StreamCall
 from bedrock_mistral.types import (
-    NO_SERVICE_OPTIONS,
     ChatRequest,
     CompletionRequest,
     GuardrailConfig,
@@ -47,7 +46,6 @@ from bedrock_mistral.validation import (
 )
 
 logger = logging.getLogger("bedrock_mistral")
-_NO_PARAMS = InferenceParams()
 _Request = TypeVar("_Request", ChatRequest, CompletionRequest)
 
 
@@ -209,21 +207,21 @@ class BedrockClient:
     # --- preparing requests (pure) -----------------------------------------------------------------
 
     def _request_defaults(self, request: _Request) -> _Request:
-        """Per-call settings over the client's configured ones."""
+        """Per-call settings over the client's configured ones (the request itself when they change
+        nothing, as when an adapter already merged its defaults into the call's parameters)."""
+        params = self.params.overridden_by(request.params)
+        guardrail = request.guardrail or self.guardrail
+        extra = request.additional_model_request_fields or self.additional_model_request_fields
+        service = request.service.over(self.service)
         if (
-            self.params == _NO_PARAMS
-            and self.guardrail is None
-            and not self.additional_model_request_fields
-            and self.service == NO_SERVICE_OPTIONS
+            params == request.params
+            and guardrail is request.guardrail
+            and extra is request.additional_model_request_fields
+            and service is request.service
         ):
             return request
         return replace(
-            request,
-            params=self.params.overridden_by(request.params),
-            guardrail=request.guardrail or self.guardrail,
-            additional_model_request_fields=request.additional_model_request_fields
-            or self.additional_model_request_fields,
-            service=request.service.over(self.service),
+            request, params=params, guardrail=guardrail, additional_model_request_fields=extra, service=service
         )
 
     def prepare_chat(self, request: ChatRequest) -> Encoded:

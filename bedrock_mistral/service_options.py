@@ -80,6 +80,8 @@ def service_options(
     service_tier: Any = None, request_metadata: Any = None, performance_config: Any = None
 ) -> ServiceOptions:
     """Neutral service settings from the user-facing forms; raises ConfigurationError naming what is allowed."""
+    if service_tier is None and request_metadata is None and performance_config is None:
+        return NO_SERVICE_OPTIONS  # the usual call: nothing to check
     options = ServiceOptions(
         tier=_tier(service_tier), metadata=_metadata(request_metadata), latency=_latency(performance_config)
     )
@@ -97,7 +99,8 @@ def pop_service(kwargs: dict[str, Any]) -> ServiceOptions:
 
 def validate_service(options: ServiceOptions) -> None:
     """Settings built elsewhere (a neutral request made by hand) get the same checks."""
-    service_options(options.tier, options.metadata, options.latency)
+    if options is not NO_SERVICE_OPTIONS:
+        service_options(options.tier, options.metadata, options.latency)
 
 
 def converse_fields(options: ServiceOptions) -> dict[str, Any]:

@@ -161,8 +161,15 @@ class InferenceParams:
         `overrides` is other parameters (a call's over a client's) or keyword arguments by name, where
         `stop` may be one string (one sequence, not its characters) or a sequence of strings.
         """
-        if isinstance(overrides, InferenceParams):
-            given: dict[str, Any] = {k: v for k, v in vars(overrides).items() if v is not None and v != ()}
+        if isinstance(overrides, InferenceParams):  # every call merges these: built directly, not by replace()
+            merged = InferenceParams(
+                _kept(self.max_tokens, overrides.max_tokens),
+                _kept(self.temperature, overrides.temperature),
+                _kept(self.top_p, overrides.top_p),
+                _kept(self.top_k, overrides.top_k),
+                _kept(self.stop, overrides.stop),
+            )
+            return self if merged == self else merged
         else:
             given = {k: overrides[k] for k in _PARAM_NAMES if overrides.get(k) is not None}
             if "stop" in given:
@@ -173,6 +180,11 @@ class InferenceParams:
 
 
 _PARAM_NAMES = tuple(f.name for f in fields(InferenceParams))
+
+
+def _kept(mine: Any, theirs: Any) -> Any:
+    """`theirs` when it sets a value (not None, not an empty stop list), else `mine`."""
+    return mine if theirs is None or theirs == () else theirs
 
 
 @dataclass(frozen=True)
@@ -194,6 +206,10 @@ class ServiceOptions:
 
     def over(self, defaults: ServiceOptions) -> ServiceOptions:
         """These settings, each falling back to `defaults` where unset."""
+        if defaults is NO_SERVICE_OPTIONS:
+            return self
+        if self is NO_SERVICE_OPTIONS:
+            return defaults
         return ServiceOptions(
             tier=self.tier if self.tier is not None else defaults.tier,
             metadata=self.metadata if self.metadata is not None else defaults.metadata,

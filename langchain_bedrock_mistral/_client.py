@@ -228,9 +228,12 @@ class BedrockMistralBase(BaseModel):
     @property
     def transport(self) -> BedrockClient:
         """The transport client for the configured model."""
-        if self._transport is None:  # only after model_construct(), which skips validators
-            self._transport = self._new_client(self.model)
-        return self._transport
+        # Read from pydantic's private store: `self._transport` goes through BaseModel.__getattr__ after a
+        # failed lookup, about 3 µs, and a call asks for the transport several times.
+        transport = (self.__pydantic_private__ or {}).get("_transport")
+        if transport is None:  # only after model_construct(), which skips validators
+            transport = self._transport = self._new_client(self.model)
+        return transport
 
     @property
     def spec(self) -> ModelSpec:

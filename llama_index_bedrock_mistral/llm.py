@@ -182,11 +182,14 @@ class BedrockMistral(FunctionCallingLLM):
     @property
     def spec(self) -> ModelSpec:
         """The catalog row of the model (limits, capabilities, tokenizer)."""
-        return self._transport.spec
+        return self.transport.spec
 
     @property
     def transport(self) -> BedrockClient:
-        return self._transport
+        # Read from pydantic's private store: `self._transport` goes through BaseModel.__getattr__ after a
+        # failed lookup, about 3 µs, and a call asks for the transport several times.
+        transport: BedrockClient | None = (self.__pydantic_private__ or {}).get("_transport")
+        return transport if transport is not None else self._transport  # unset: pydantic's own error
 
     @property
     def metadata(self) -> LLMMetadata:
@@ -198,7 +201,7 @@ class BedrockMistral(FunctionCallingLLM):
             context_window=spec.context_window,
             num_output=int(self.max_tokens or default_output),
             is_chat_model=True,
-            is_function_calling_model=spec.supports_tools(self._transport.api),
+            is_function_calling_model=spec.supports_tools(self.transport.api),
             model_name=self.model,
             system_role=MessageRole.SYSTEM,
         )
@@ -251,7 +254,7 @@ class BedrockMistral(FunctionCallingLLM):
         """A user-supplied `messages_to_prompt` on a text-completion model is honoured (sent as the prompt)."""
         template = self.messages_to_prompt
         if (
-            not _chat_format(self._transport)
+            not _chat_format(self.transport)
             or not convert.is_custom_template(template)
             or kwargs.get("tools")
         ):
@@ -276,7 +279,7 @@ class BedrockMistral(FunctionCallingLLM):
             )
         template = self.completion_to_prompt
         if (
-            _completion_format(self._transport)
+            _completion_format(self.transport)
             and template is not None
             and convert.is_custom_template(template)
         ):
@@ -287,23 +290,23 @@ class BedrockMistral(FunctionCallingLLM):
 
     def _send(self, request: CompletionRequest | ChatRequest) -> ModelResponse:
         if isinstance(request, CompletionRequest):
-            return self._transport.complete(request)
-        return self._transport.chat(request)
+            return self.transport.complete(request)
+        return self.transport.chat(request)
 
     async def _asend(self, request: CompletionRequest | ChatRequest) -> ModelResponse:
         if isinstance(request, CompletionRequest):
-            return await self._transport.acomplete(request)
-        return await self._transport.achat(request)
+            return await self.transport.acomplete(request)
+        return await self.transport.achat(request)
 
     def _stream(self, request: CompletionRequest | ChatRequest) -> Iterator[StreamDelta]:
         if isinstance(request, CompletionRequest):
-            return self._transport.stream_complete(request)
-        return self._transport.stream_chat(request)
+            return self.transport.stream_complete(request)
+        return self.transport.stream_chat(request)
 
     def _astream(self, request: CompletionRequest | ChatRequest) -> AsyncIterator[StreamDelta]:
         if isinstance(request, CompletionRequest):
-            return self._transport.astream_complete(request)
-        return self._transport.astream_chat(request)
+            return self.transport.astream_complete(request)
+        return self.transport.astream_chat(request)
 
     def _request_for_chat(
         self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]
@@ -311,7 +314,7 @@ class BedrockMistral(FunctionCallingLLM):
         return self._custom_chat_prompt(messages, kwargs) or self._chat_request(messages, kwargs)
 
     def _accumulator(self) -> convert.StreamAccumulator:
-        return convert.StreamAccumulator(raw={"model_id": self.model, "api": self._transport.api})
+        return convert.StreamAccumulator(raw={"model_id": self.model, "api": self.transport.api})
 
     # --- chat and completion -----------------------------------------------------------------------
 
@@ -388,7 +391,7 @@ class BedrockMistral(FunctionCallingLLM):
 
     async def aclose(self) -> None:
         """Close the async HTTP client of the running event loop."""
-        await self._transport.aclose()
+        await self.transport.aclose()
 
     # --- Bedrock Batch Inference -------------------------------------------------------------------
 
@@ -419,7 +422,7 @@ class BedrockMistral(FunctionCallingLLM):
                 return self._completion_request(item, False, kwargs)
             return self._request_for_chat(item, kwargs)
 
-        job = submit_batch(self._transport, map_inputs(inputs, request), s3_uri=s3_uri, role_arn=role_arn, **options)
+        job = submit_batch(self.transport, map_inputs(inputs, request), s3_uri=s3_uri, role_arn=role_arn, **options)
         return job.with_output(convert.to_completion_response if prompts else convert.to_chat_response)
 
     def attach_batch_job(
@@ -428,7 +431,7 @@ class BedrockMistral(FunctionCallingLLM):
         """Re-open jobs submitted earlier (from any process); `completion=True` for prompt jobs."""
         from bedrock_mistral.batch import attach
 
-        job = attach(job_arns, client=self._transport, **options)
+        job = attach(job_arns, client=self.transport, **options)
         return job.with_output(convert.to_completion_response if completion else convert.to_chat_response)
 
     # --- tools -------------------------------------------------------------------------------------
