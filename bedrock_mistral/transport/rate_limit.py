@@ -3,10 +3,13 @@ thread, task and adapter in the process.
 
 Bedrock's on-demand quotas are per model and region, and every client in a process draws on the same
 quota, so the limiter is keyed on exactly that and shared. It sends freely until Bedrock first throttles;
-from then on it paces requests: after a throttle the send rate drops to what actually got through (the
-successes of the last second) times `BETA`, then climbs back with botocore's CUBIC curve
-(`botocore.retries.throttling.CubicCalculator`, the curve of botocore's own adaptive mode). Only throttles
-of requests sent after the last cut cut again, so a burst of throttles answered at once counts once.
+from then on it paces requests. The first throttle drops the send rate to what actually got through so far
+times `BETA`; as a burst drains the quota's bucket before anything says what it refills at, that is a floor,
+and the rate doubles from it every `STARTUP_DOUBLING_S` until a later send is throttled. Each later throttle
+cuts from the rate then in force (or from what got through in the last second, if more) times `BETA`, and
+the rate climbs back along botocore's CUBIC curve (`botocore.retries.throttling.CubicCalculator`, the curve
+of botocore's own adaptive mode, steepened by `CUBIC_SCALE`). Only throttles of requests sent after the
+last cut cut again, so a burst of throttles answered at once counts once.
 
 botocore's `ClientRateLimiter` / `TokenBucket` are not used as they are: their bucket blocks the calling
 thread on a condition variable (an event loop would freeze), and their rate starts from the measured send
@@ -44,6 +47,12 @@ IDLE_RESET_S = 60.0
 """A limiter unused this long forgets its rate: a minute's quota has refilled by then."""
 MAX_NAP_S = 0.5
 """Longest single sleep of a waiter, so a raised rate reaches waiters that reserved under a lower one."""
+STARTUP_DOUBLING_S = 0.25
+"""After the first throttle the rate doubles this often until the next throttle: the first cut is made
+before anything says what the quota refills at (a burst drains the bucket at once), so it is a floor."""
+CUBIC_SCALE = 4.0
+"""botocore's CUBIC constant is 0.4 (back to the old maximum after cbrt(max x 0.15 / 0.4) s: 4 s at 200
+requests a second); ten times it is back in under 2 s, so a rate just under the quota is not held for long."""
 
 
 def check_options(rate_limit: str, requests_per_second: float | None) -> None:
@@ -104,6 +113,8 @@ class RateLimiter:
         self._created = now
         self._rate: float | None = self.fixed
         self._cubic: CubicCalculator | None = None
+        self._startup: float | None = None
+        """The rate set by the first cut, while no second throttle has come (doubling from it)."""
         self._last_cut = float("-inf")
         self._last_use = now
         self._last_grant = float("-inf")
@@ -197,7 +208,10 @@ class RateLimiter:
             # Like botocore: no climbing past twice what is being sent (a lull must not leave a rate that
             # a burst would then overrun), but a lull does not lower the rate either.
             ceiling = max(2 * self._sends.rate(now, now - self._created), self._rate or MIN_RATE)
-            self._set_rate(max(MIN_RATE, min(self._cubic.success_received(now), ceiling)), now)
+            wanted = self._cubic.success_received(now)
+            if self._startup is not None:
+                wanted = max(wanted, self._startup * 2 ** ((now - self._last_cut) / STARTUP_DOUBLING_S))
+            self._set_rate(max(MIN_RATE, min(wanted, ceiling)), now)
 
     def throttled(self, ticket: Ticket) -> None:
         with self._lock:
@@ -207,12 +221,24 @@ class RateLimiter:
             now = self._clock()
             age = now - self._created
             got_through = self._successes.rate(now, age)
-            basis = got_through if got_through > 0 else self._sends.rate(now, age)
-            if self._rate is not None:
-                basis = min(basis, self._rate)
             if self._cubic is None:
-                self._cubic = CubicCalculator(starting_max_rate=basis, start_time=now, beta=BETA)
-            self._set_rate(max(MIN_RATE, self._cubic.error_received(basis, now)), now)
+                # The first throttle: what got through so far is all there is to go on.
+                basis = got_through if got_through > 0 else self._sends.rate(now, age)
+                if self._rate is not None:
+                    basis = min(basis, self._rate)
+                self._cubic = CubicCalculator(
+                    starting_max_rate=basis, start_time=now, scale_constant=CUBIC_SCALE, beta=BETA
+                )
+                rate = max(MIN_RATE, self._cubic.error_received(basis, now))
+                self._startup = rate
+            else:
+                # Later throttles: the rate in force was just over the quota (as TCP's CUBIC takes the
+                # window at a loss), unless less than got through was being sent (a backlog of sends
+                # from before the last cut is still draining the quota): then what got through is.
+                assert self._rate is not None
+                self._startup = None
+                rate = max(MIN_RATE, self._cubic.error_received(max(self._rate, got_through), now))
+            self._set_rate(rate, now)
             self._last_cut = now
             self.cuts += 1
 

@@ -167,3 +167,64 @@ def test_async_acquire_waits_without_blocking_the_loop() -> None:
     asyncio.run(main())
     assert ticks > 1  # the ticker ran while the acquires waited for their slots
     assert rate_limit.UNLIMITED.rate is None
+
+
+def granted(limiter: RateLimiter, now: list[float]) -> Ticket:
+    """A ticket from `limiter` on a fake clock: moves the clock over the waits instead of sleeping."""
+    slot, wait, ticket = limiter._try_grant(None, first=True)
+    while ticket is None:
+        now[0] += wait
+        slot, wait, ticket = limiter._try_grant(slot, first=False)
+    return ticket
+
+
+def test_first_cut_is_a_floor_the_rate_doubles_from_until_the_next_throttle() -> None:
+    """A burst drains the quota's bucket before anything says what it refills at, so the first cut (what
+    got through so far) is a floor: the rate doubles from it every STARTUP_DOUBLING_S until a send made
+    after the cut is throttled; that throttle cuts from the rate then in force and ends the doubling."""
+    now = [0.0]
+    limiter = RateLimiter(clock=lambda: now[0])
+    tickets = []
+    for _ in range(20):
+        tickets.append(limiter.acquire())
+        now[0] += 0.005
+    for ticket in tickets[:10]:
+        limiter.succeeded(ticket)
+    limiter.throttled(tickets[10])
+    first = limiter.rate
+    assert first is not None and first == pytest.approx(10 / 0.1 * BETA)
+
+    def paced_successes(seconds: float) -> Ticket:
+        """Sends as fast as the limiter grants (the fake clock jumps over each wait), all through; returns
+        one more ticket, granted at the end."""
+        end = now[0] + seconds
+        while now[0] < end:
+            limiter.succeeded(granted(limiter, now))
+        return granted(limiter, now)
+
+    paced_successes(2 * rate_limit.STARTUP_DOUBLING_S)
+    in_force = limiter.rate
+    # Two doublings (x4) less the spacing of the sends; CUBIC alone would still be below the old 100.
+    assert in_force is not None and in_force > 2 * first
+    limiter.throttled(paced_successes(0.01))
+    assert limiter.rate == pytest.approx(in_force * BETA, rel=0.05)
+    assert limiter.cuts == 2
+    paced_successes(rate_limit.STARTUP_DOUBLING_S)
+    climbed = limiter.rate
+    assert climbed is not None and climbed < in_force  # no doubling any more: CUBIC's climb back
+
+
+def test_a_throttle_while_a_backlog_drains_cuts_from_what_got_through() -> None:
+    """Sends from before a cut may keep draining the quota after it, so a later send is throttled at a
+    low rate: the cut then starts from what got through in the last second, not from the low rate."""
+    now = [0.0]
+    limiter = RateLimiter(clock=lambda: now[0])
+    limiter.throttled(limiter.acquire())  # the first throttle, nothing through: MIN_RATE-ish floor
+    assert limiter.rate is not None and limiter.rate < 10
+    for _ in range(100):  # a backlog granted before the cut comes back: 100 answers in 0.5 s
+        now[0] += 0.005
+        limiter.succeeded(Ticket(0.0))
+    low = limiter.rate
+    assert low is not None
+    limiter.throttled(Ticket(now[0]))  # a send after the cut
+    assert limiter.rate == pytest.approx(max(low, 100 / 0.5) * BETA)  # 200 a second got through
