@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseLLM, LangSmithParams, LanguageModelInput
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
+from langchain_core.runnables import Runnable, RunnableConfig
 
 from bedrock_mistral.client import BedrockClient
 from bedrock_mistral.service_options import pop_service
@@ -115,6 +116,30 @@ class BedrockMistralLLM(BedrockMistralBase, BaseLLM):
         self, item: LanguageModelInput, stop: list[str] | None, kwargs: dict[str, Any]
     ) -> CompletionRequest:
         return self._request(self._convert_input(item).to_string(), stop, kwargs)[1]
+
+    # BaseLLM batches by handing chunks of `max_concurrency` prompts to one `generate` call: the chunk's
+    # prompts run one after another, and one failed prompt (a throttle) fails every position of its chunk.
+    # Batches here run per input as chat models' do: concurrent up to max_concurrency, errors in place.
+
+    def batch(
+        self,
+        inputs: list[LanguageModelInput],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[str]:
+        return Runnable.batch(self, inputs, config, return_exceptions=return_exceptions, **kwargs)
+
+    async def abatch(
+        self,
+        inputs: list[LanguageModelInput],
+        config: RunnableConfig | list[RunnableConfig] | None = None,
+        *,
+        return_exceptions: bool = False,
+        **kwargs: Any,
+    ) -> list[str]:
+        return await Runnable.abatch(self, inputs, config, return_exceptions=return_exceptions, **kwargs)
 
     def _generate(
         self,
