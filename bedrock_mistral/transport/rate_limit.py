@@ -93,6 +93,12 @@ class _Window:
             times.popleft()
         return len(times) / max(MIN_SPAN_S, min(WINDOW_S, age))
 
+    def rate_since(self, now: float, start: float) -> float:
+        """The rate over the last `WINDOW_S` seconds counting only events at or after `start`."""
+        self.rate(now, 1.0)  # drops what left the window
+        count = sum(1 for t in reversed(self._times) if t >= start) if self._times else 0
+        return count / max(MIN_SPAN_S, min(WINDOW_S, now - start))
+
 
 class RateLimiter:
     """Paces sends to one model's quota. Thread-safe; the async acquire never blocks the event loop."""
@@ -115,6 +121,7 @@ class RateLimiter:
         self._cubic: CubicCalculator | None = None
         self._startup: float | None = None
         """The rate set by the first cut, while no second throttle has come (doubling from it)."""
+        self._first_throttle = float("-inf")
         self._last_cut = float("-inf")
         self._last_use = now
         self._last_grant = float("-inf")
@@ -219,10 +226,10 @@ class RateLimiter:
             if self.fixed is not None or ticket.sent_at < self._last_cut:
                 return  # a fixed rate is the user's to set; a stale throttle was already answered
             now = self._clock()
-            age = now - self._created
-            got_through = self._successes.rate(now, age)
             if self._cubic is None:
                 # The first throttle: what got through so far is all there is to go on.
+                age = now - self._created
+                got_through = self._successes.rate(now, age)
                 basis = got_through if got_through > 0 else self._sends.rate(now, age)
                 if self._rate is not None:
                     basis = min(basis, self._rate)
@@ -231,12 +238,16 @@ class RateLimiter:
                 )
                 rate = max(MIN_RATE, self._cubic.error_received(basis, now))
                 self._startup = rate
+                self._first_throttle = now
             else:
                 # Later throttles: the rate in force was just over the quota (as TCP's CUBIC takes the
                 # window at a loss), unless less than got through was being sent (a backlog of sends
                 # from before the last cut is still draining the quota): then what got through is.
+                # Only what got through since the first throttle counts: before it the bucket's burst
+                # passed, which says nothing of the refill rate.
                 assert self._rate is not None
                 self._startup = None
+                got_through = self._successes.rate_since(now, self._first_throttle)
                 rate = max(MIN_RATE, self._cubic.error_received(max(self._rate, got_through), now))
             self._set_rate(rate, now)
             self._last_cut = now

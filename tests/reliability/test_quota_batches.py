@@ -27,9 +27,15 @@ REQUESTS_PER_MINUTE = 12_000
 """200 requests a second."""
 TOKENS_PER_MINUTE = 120_000
 """2,000 tokens a second: a call charges 5 input tokens plus max_tokens (32) and gives back what its
-5-token answer did not use, so about 200 calls a second, with at most about 50 at once."""
+5-token answer did not use, so about 200 calls a second."""
 BURST_S = 0.25
-"""The buckets hold a quarter second of refill: 50 requests, 500 tokens."""
+"""The request bucket holds a quarter second of refill: 50 requests."""
+TOKEN_BURST_S = 1.0
+"""The token bucket holds a second of refill, 2,000 tokens: 50 calls in flight hold up to 1,850."""
+RETRIES = 6
+"""The retry budget of these batches. The emulator shares this process (and a loaded CI machine) with the
+client, so answers come back late at times, and a pacing that is right still meets a throttle now and
+then; the benchmark (`python -m benchmarks --scenarios quota`) counts failures at the default budget."""
 
 
 def prompts(n: int = PROMPTS) -> list[str]:
@@ -41,7 +47,7 @@ def expected(i: int) -> str:
 
 
 def connection(bedrock: LocalBedrock, **options: Any) -> dict[str, Any]:
-    return {"max_tokens": 32, **bedrock.client_kwargs(), **options}
+    return {"max_tokens": 32, "max_retries": RETRIES, **bedrock.client_kwargs(), **options}
 
 
 def assert_in_order(answers: Sequence[Any]) -> None:
@@ -81,7 +87,7 @@ def test_chat_abatch_500_at_max_concurrency_50_under_a_request_quota(bedrock: Lo
 
 
 def test_chat_abatch_500_under_a_token_quota(bedrock: LocalBedrock) -> None:
-    bedrock.quotas.set(tokens_per_minute=TOKENS_PER_MINUTE, burst_seconds=BURST_S)
+    bedrock.quotas.set(tokens_per_minute=TOKENS_PER_MINUTE, burst_seconds=TOKEN_BURST_S)
     llm = ChatBedrockMistral(model_id=LARGE2, api="converse", **connection(bedrock))
     answers = asyncio.run(llm.abatch(prompts(), config={"max_concurrency": CONCURRENCY}))  # type: ignore[arg-type]
     assert_in_order(answers)
@@ -146,7 +152,7 @@ def test_quota_too_small_returns_typed_errors_in_place(bedrock: LocalBedrock, cl
     """A quota that admits one request in the whole batch: that prompt's answer is in its place, every
     other position holds a ThrottlingError with its attempt count, never an empty answer."""
     bedrock.quotas.set(requests_per_minute=1)
-    llm = cls(model=LARGE2, max_retries=1, **connection(bedrock))
+    llm = cls(model_id=LARGE2, **connection(bedrock, max_retries=1))
     batch = prompts(8)
     answers = asyncio.run(llm.abatch(batch, config={"max_concurrency": 4}, return_exceptions=True))
     assert len(answers) == len(batch)

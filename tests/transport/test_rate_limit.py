@@ -228,3 +228,25 @@ def test_a_throttle_while_a_backlog_drains_cuts_from_what_got_through() -> None:
     assert low is not None
     limiter.throttled(Ticket(now[0]))  # a send after the cut
     assert limiter.rate == pytest.approx(max(low, 100 / 0.5) * BETA)  # 200 a second got through
+
+
+def test_the_burst_before_the_first_throttle_does_not_hold_the_rate_up() -> None:
+    """A full bucket lets a burst through at once, far above the quota's refill rate; after the first
+    throttle, each throttle of a later send lowers the rate: the burst's successes are not counted as
+    what gets through."""
+    now = [0.0]
+    limiter = RateLimiter(clock=lambda: now[0])
+    for _ in range(50):  # the bucket's 50 requests in 0.1 s: "500 a second" got through
+        now[0] += 0.002
+        limiter.succeeded(limiter.acquire())
+    limiter.throttled(Ticket(now[0]))
+    rates = [limiter.rate]
+    for _ in range(4):  # sends after each cut are throttled too: the refill rate is far lower
+        now[0] += 0.01
+        limiter.throttled(Ticket(now[0]))
+        rates.append(limiter.rate)
+    first = rates[0]
+    assert first is not None and first == pytest.approx(50 / 0.1 * BETA)
+    # Each cut from the rate in force: the burst's "400 to 500 a second" is no floor.
+    assert rates == pytest.approx([first * BETA**k for k in range(5)])
+    assert limiter.cuts == 5
