@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,7 @@ def write_chart(rows: list[Row], meta: dict[str, Any], path: Path) -> None:
 
     invoke = of("invoke_overhead/")
     invoke_models = list(dict.fromkeys(row.scenario for row in invoke))
-    panels = len(invoke_models) + 3
+    panels = len(invoke_models) + 5  # streaming, concurrency, import, quota, and the summary
     columns = 2
     lines = (panels + columns - 1) // columns
     figure, axes = plt.subplots(lines, columns, figsize=(13, 3.6 * lines), squeeze=False)
@@ -116,10 +117,18 @@ def write_chart(rows: list[Row], meta: dict[str, Any], path: Path) -> None:
         log=True,
     )
     _bars(flat[index + 2], of("cold_import"), lambda row: row.median_s, "Cold import, process wall time", "s")
-    for axis in flat[index + 3 :]:
+    _bars(
+        flat[index + 3],
+        [replace(row, label=f"{row.label} [{row.scenario.split('/', 1)[1]}]") for row in of("throughput_under_quota/")],
+        lambda row: row.extras.get("ratio_to_ideal"),
+        "Prompts through a quota: wall time / the quota's ideal (dark: failed share)",
+        "× ideal (lower is better, 1 = ideal)",
+        inner=lambda row: row.extras["failed"] / row.extras["prompts"] if row.extras.get("prompts") else 0,
+    )
+    for axis in flat[index + 4 :]:
         axis.set_axis_off()
-    if len(flat) > index + 3:
-        _summary(flat[index + 3], rows)
+    if len(flat) > index + 4:
+        _summary(flat[index + 4], rows)
     capacity = []
     for row in of("emulator_capacity/"):
         if row.ok and "requests_per_s" in row.extras:

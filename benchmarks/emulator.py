@@ -23,6 +23,7 @@ _URL = re.compile(r"listening on (?P<url>http://\S+)")
 _EXPORT = re.compile(r"export (?P<name>AWS_[A-Z_]+)=(?P<value>\S+)")
 _READY = "Press Ctrl-C"
 _S3 = re.compile(r"read and write S3 at (?P<url>http://\S+)")
+_QUOTA_USAGE = re.compile(r"Quota usage for \S+.*?: (?P<admitted>\d+) admitted, (?P<throttled>\d+) throttled")
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,24 @@ class EmulatorProcess:
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
+
+    def quota_usage(self, timeout_s: float = 10.0) -> dict[str, int]:
+        """After `stop`: requests admitted and throttled by the emulator's quotas (summed over models), from
+        the lines `serve` prints when it stops; empty when it printed none."""
+        usage: dict[str, int] = {}
+        deadline = time.monotonic() + timeout_s
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                line = self._lines.get(timeout=remaining)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            found = _QUOTA_USAGE.search(line)
+            if found:
+                for name in ("admitted", "throttled"):
+                    usage[name] = usage.get(name, 0) + int(found.group(name))
+        return usage
 
     def __enter__(self) -> Endpoint:
         return self.start()

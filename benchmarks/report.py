@@ -172,6 +172,19 @@ COLUMNS: dict[str, list[Column]] = {
         ("client peak RSS MiB", lambda r: f"{r.extras['peak_rss_mib']:.0f}" if "peak_rss_mib" in r.extras else ""),
         TARGETS,
     ],
+    "throughput_under_quota": [
+        LABEL,
+        ("path", _extra("path")),
+        ("completed", _extra("completed")),
+        ("failed", _extra("failed")),
+        ("wrong or empty", _extra("wrong")),
+        ("throttled attempts", _extra("throttled")),
+        ("throttled / sent", _extra("throttled_share", "{:.1%}")),
+        ("wall s", lambda r: _s(r.median_s)),
+        ("× ideal", lambda r: _x(r.extras.get("ratio_to_ideal"))),
+        ("client CPU s", _extra("cpu_s", "{:.2f}")),
+        TARGETS,
+    ],
 }
 
 
@@ -195,6 +208,7 @@ TITLES = {
     "cold_import": '4. Cold import: a fresh `python -c "import ..."` per run',
     "emulator_capacity": "5. Emulator capacity (emulator in its own process, raw-socket clients)",
     "batch_inference": "6. Batch inference: a job through the emulator and moto's S3 vs the same prompts on demand",
+    "throughput_under_quota": "7. Throughput under a quota: short prompts through each batch path against a quota",
 }
 
 
@@ -244,6 +258,14 @@ def _subtitle(rows: list[Row], settings: Settings) -> str:
             f"Mistral Large 2 chat records (max_tokens 64); the client in a fresh process; on demand: abatch "
             f"with max_concurrency {settings.batch_on_demand_concurrency} against a quota of "
             f"{settings.batch_on_demand_rpm:g} requests/min."
+        )
+    if kind == "throughput_under_quota":
+        return (
+            f"{model_name(str(model))}: {settings.quota_prompts:,} prompts (max_tokens 32) at concurrency "
+            f"{settings.quota_concurrency} against {first.extras.get('quota')}, bucket "
+            f"{settings.quota_burst_s:g} s of refill, sized for an ideal {settings.quota_ideal_s:g} s; a fresh "
+            "emulator (own process) per implementation; each library's default retry settings; throttled "
+            "attempts counted by the emulator; client CPU is the benchmark process's."
         )
     if kind == "loop_rss":
         return (

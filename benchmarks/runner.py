@@ -13,7 +13,7 @@ from benchmarks import report
 from benchmarks.chart import write_chart
 from benchmarks.implementations import selected
 from benchmarks.measure import Row
-from benchmarks.scenarios import batch, capacity, cold_import, concurrency, invoke, loop_rss, streaming
+from benchmarks.scenarios import batch, capacity, cold_import, concurrency, invoke, loop_rss, quota, streaming
 from benchmarks.scenarios.common import Context, short_error
 from benchmarks.settings import Settings
 from benchmarks.targets import evaluate
@@ -27,6 +27,7 @@ SCENARIOS: dict[str, Callable[[Context], list[Row]]] = {
     "capacity": capacity.run,
     "batch": batch.run,
     "loop_rss": loop_rss.run,
+    "quota": quota.run,
 }
 QUIET_LOGGERS = ("langchain_aws", "llama_index", "botocore", "bedrock_mistral", "asyncio")
 """Libraries that log the expected probe failures (a model an adapter cannot run) as errors."""

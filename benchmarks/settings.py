@@ -8,7 +8,7 @@ from typing import Any
 MISTRAL_LARGE_2 = "mistral.mistral-large-2407-v1:0"
 MISTRAL_7B = "mistral.mistral-7b-instruct-v0:2"
 MODEL_NAMES = {MISTRAL_LARGE_2: "Mistral Large 2", MISTRAL_7B: "Mistral 7B"}
-SCENARIOS = ("invoke", "stream", "concurrency", "import", "capacity", "batch", "loop_rss")
+SCENARIOS = ("invoke", "stream", "concurrency", "import", "capacity", "batch", "loop_rss", "quota")
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,15 @@ class Settings:
     """`asyncio.run(ainvoke)` calls on one instance in the loop_rss scenario."""
     """The on-demand comparison's request quota (the emulator's --rpm; a minute's worth may burst)."""
 
+    # 7. throughput under a quota
+    quota_prompts: int = 2000
+    quota_ideal_s: float = 10.0
+    """The quotas are sized so that the ideal run (every prompt admitted as soon as the quota allows)
+    takes this long."""
+    quota_burst_s: float = 1.0
+    """The emulator's bucket holds this many seconds of refill (`serve --quota-burst-s`)."""
+    quota_concurrency: int = 64
+
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
@@ -85,6 +94,8 @@ QUICK = Settings(
     batch_memory_records=20_000,
     batch_on_demand_rpm=1500.0,
     loop_rss_calls=200,
+    quota_prompts=400,
+    quota_ideal_s=4.0,
 )
 TINY = Settings(
     mode="tiny",
@@ -110,5 +121,9 @@ TINY = Settings(
     batch_memory_records=300,
     batch_on_demand_concurrency=16,
     loop_rss_calls=10,
+    quota_prompts=40,
+    quota_ideal_s=0.5,
+    quota_burst_s=0.25,
+    quota_concurrency=16,
 )
 PRESETS = {"full": FULL, "quick": QUICK, "tiny": TINY}

@@ -186,7 +186,21 @@ def run_serve(args: argparse.Namespace, stop: threading.Event | None = None) -> 
         pass
     finally:
         bedrock.stop()
+        for line in quota_usage(bedrock):
+            print(line, flush=True)
     return 0
+
+
+def quota_usage(bedrock: LocalBedrock) -> list[str]:
+    """What each quota admitted and refused, printed when `serve` stops (benchmarks read it back)."""
+    lines = []
+    for state in bedrock.quotas.status():
+        where = state.model_id + (f" {state.operation}" if state.operation else "")
+        lines.append(
+            f"Quota usage for {where}: {state.admitted} admitted, {state.throttled} throttled "
+            f"({state.throttled_requests} over the request quota, {state.throttled_tokens} over the token quota)"
+        )
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:

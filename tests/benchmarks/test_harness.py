@@ -21,7 +21,7 @@ pytestmark = pytest.mark.timeout(600)  # one tiny run of every scenario: tens of
 
 FAMILIES = (
     "invoke_overhead", "streaming", "async_concurrency", "cold_import", "emulator_capacity", "batch_inference",
-    "loop_rss",
+    "loop_rss", "throughput_under_quota",
 )
 
 
