@@ -173,8 +173,11 @@ class ModelSpec:
         """Text completion folds the system prompt into the template, so invoke always supports it."""
         return True if api == "invoke" else self.system_prompt_converse
 
-    def chat_body_format(self) -> BodyFormat | None:
-        """The InvokeModel format used for a conversation: the chat format when the model has one."""
+    def chat_body_format(self, rendered: bool = False) -> BodyFormat | None:
+        """The InvokeModel format used for a conversation: the chat format when the model has one, unless
+        the caller `rendered` the conversation itself and the model takes a text-completion prompt."""
+        if rendered and BodyFormat.TEXT_COMPLETION in self.invoke_formats:
+            return BodyFormat.TEXT_COMPLETION
         if BodyFormat.CHAT_COMPLETION in self.invoke_formats:
             return BodyFormat.CHAT_COMPLETION
         return self.invoke_formats[0] if self.invoke_formats else None

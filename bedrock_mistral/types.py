@@ -232,6 +232,15 @@ class ChatRequest:
     guardrail: GuardrailConfig | None = None
     additional_model_request_fields: dict[str, Any] | None = None
     service: ServiceOptions = NO_SERVICE_OPTIONS
+    prompt: str | None = None
+    """The conversation as the caller rendered it (its own template, or a prompt it formatted). Where the
+    model takes a text-completion prompt and no tools are offered, this goes out instead of the Mistral
+    template's rendering (sent as given when it carries [INST], wrapped otherwise); elsewhere `messages` do."""
+
+    @property
+    def own_prompt(self) -> str | None:
+        """`prompt` where it applies: a conversation offering tools is always rendered from `messages`."""
+        return self.prompt if not self.tools else None
 
 
 @dataclass(frozen=True)

@@ -346,7 +346,7 @@ def validate_reasoning_settings(spec: ModelSpec, extra: Any) -> None:
 
 
 def validate_chat_request(spec: ModelSpec, api: Api, request: ChatRequest) -> None:
-    body = spec.chat_body_format() if api == "invoke" else None
+    body = spec.chat_body_format(rendered=request.own_prompt is not None) if api == "invoke" else None
     validate_params(spec, request.params, api, body)
     validate_messages(spec, api, request.messages)
     validate_tools(spec, api, request.tools, request.tool_choice)

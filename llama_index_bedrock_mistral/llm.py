@@ -7,7 +7,7 @@ folding, tool streaming, stop sequences, usage and retries are the transport's.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from llama_index.core.base.llms.types import (
@@ -34,9 +34,7 @@ from bedrock_mistral.options import BedrockOptions
 from bedrock_mistral.service_options import SERVICE_OPTION_NAMES, service_options
 from bedrock_mistral.types import (
     ChatRequest,
-    CompletionRequest,
     InferenceParams,
-    ModelResponse,
     ServiceOptions,
     StreamDelta,
     ToolChoice,
@@ -147,6 +145,7 @@ class BedrockMistral(FunctionCallingLLM):
         )
         messages_to_prompt, completion_to_prompt = kwargs.get("messages_to_prompt"), kwargs.get("completion_to_prompt")
         if transport.resolved and transport.completion_is_templated and transport.spec.tokenizer:
+            # LlamaIndex's own helpers (and users) may call these; they render what the transport sends.
             template = convert.MistralTemplate(transport.spec.tokenizer)
             messages_to_prompt = messages_to_prompt or (
                 template.messages_to_prompt if transport.chat_is_templated else None
@@ -228,7 +227,11 @@ class BedrockMistral(FunctionCallingLLM):
             out.insert(0, ChatMessage(role=MessageRole.SYSTEM, content=self.system_prompt))
         return out
 
-    def _chat_request(self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]) -> ChatRequest:
+    def _chat_request(
+        self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any], prompt: str | None = None
+    ) -> ChatRequest:
+        """The one request of every call: `prompt` is the conversation as the caller rendered it, which
+        the transport sends where the model takes a text-completion prompt (and not otherwise)."""
         ignored = set(kwargs) - CALL_KEYWORDS
         if ignored:  # LlamaIndex passes framework keywords down (verbose, ...): never send them to Bedrock
             logger.debug("BedrockMistral ignores keyword arguments %s", sorted(ignored))
@@ -239,155 +242,88 @@ class BedrockMistral(FunctionCallingLLM):
         if kwargs.get("tool_choice") is not None or kwargs.get("tool_required"):
             choice = tooling.tool_choice(kwargs.get("tool_choice"), bool(kwargs.get("tool_required")))
         return ChatRequest(
-            messages=convert.to_neutral_messages(self._with_system(messages)),
+            messages=convert.to_neutral_messages(messages),
             params=self._params(kwargs),
             tools=offered,
             tool_choice=choice if offered else None,
             response_format=convert.response_format(kwargs.get("response_format")),
             additional_model_request_fields=kwargs.get("additional_model_request_fields"),
             service=_service(kwargs),
+            prompt=prompt,
         )
 
-    def _custom_chat_prompt(
-        self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]
-    ) -> CompletionRequest | None:
-        """A user-supplied `messages_to_prompt` on a text-completion model is honoured (sent as the prompt)."""
-        template = self.messages_to_prompt
-        if (
-            not _chat_format(self.transport)
-            or not convert.is_custom_template(template)
-            or kwargs.get("tools")
-        ):
-            return None
-        assert template is not None
-        return CompletionRequest(
-            prompt=template(self._with_system(messages)),
-            params=self._params(kwargs),
-            additional_model_request_fields=kwargs.get("additional_model_request_fields"),
-            service=_service(kwargs),
-        )
+    def _request_for_chat(self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]) -> ChatRequest:
+        """`chat`'s request: the system prompt first; a `messages_to_prompt` the user supplied renders it."""
+        messages = self._with_system(messages)
+        return self._chat_request(messages, kwargs, _rendered(self.messages_to_prompt, messages))
 
-    def _completion_request(
-        self, prompt: str, formatted: bool, kwargs: Mapping[str, Any]
-    ) -> CompletionRequest | ChatRequest:
-        """A formatted prompt is sent as is; otherwise the system prompt and template are applied."""
-        params = self._params(kwargs)
-        extra = kwargs.get("additional_model_request_fields")
+    def _completion_request(self, prompt: str, formatted: bool, kwargs: Mapping[str, Any]) -> ChatRequest:
+        """`complete`'s request: a formatted prompt goes out as given (no system prompt, tools or response
+        format); otherwise as one user turn after the system prompt, rendered by a `completion_to_prompt`
+        the user supplied."""
         if formatted:
-            return CompletionRequest(
-                prompt=prompt, params=params, additional_model_request_fields=extra, service=_service(kwargs)
-            )
-        template = self.completion_to_prompt
-        if (
-            _completion_format(self.transport)
-            and template is not None
-            and convert.is_custom_template(template)
-        ):
-            return CompletionRequest(
-                prompt=template(prompt), params=params, additional_model_request_fields=extra, service=_service(kwargs)
-            )
-        return self._chat_request([ChatMessage(role=MessageRole.USER, content=prompt)], kwargs)
-
-    def _send(self, request: CompletionRequest | ChatRequest) -> ModelResponse:
-        if isinstance(request, CompletionRequest):
-            return self.transport.complete(request)
-        return self.transport.chat(request)
-
-    async def _asend(self, request: CompletionRequest | ChatRequest) -> ModelResponse:
-        if isinstance(request, CompletionRequest):
-            return await self.transport.acomplete(request)
-        return await self.transport.achat(request)
-
-    def _stream(self, request: CompletionRequest | ChatRequest) -> Iterator[StreamDelta]:
-        if isinstance(request, CompletionRequest):
-            return self.transport.stream_complete(request)
-        return self.transport.stream_chat(request)
-
-    def _astream(self, request: CompletionRequest | ChatRequest) -> AsyncIterator[StreamDelta]:
-        if isinstance(request, CompletionRequest):
-            return self.transport.astream_complete(request)
-        return self.transport.astream_chat(request)
-
-    def _request_for_chat(
-        self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]
-    ) -> CompletionRequest | ChatRequest:
-        return self._custom_chat_prompt(messages, kwargs) or self._chat_request(messages, kwargs)
+            plain = {k: v for k, v in kwargs.items() if k not in _CHAT_ONLY}
+            return self._chat_request([ChatMessage(role=MessageRole.USER, content=prompt)], plain, prompt)
+        messages = self._with_system([ChatMessage(role=MessageRole.USER, content=prompt)])
+        return self._chat_request(messages, kwargs, _rendered(self.completion_to_prompt, prompt))
 
     def _accumulator(self) -> convert.StreamAccumulator:
         return convert.StreamAccumulator(raw={"model_id": self.model, "api": self.transport.api})
 
-    # --- chat and completion -----------------------------------------------------------------------
+    def _chunks(self, deltas: Iterator[StreamDelta], chat: bool) -> Generator[Any, None, None]:
+        acc = self._accumulator()
+        for delta in deltas:
+            step = acc.feed(delta)
+            if step is not None:
+                yield acc.chat_chunk(*step) if chat else acc.completion_chunk(step[0])
+
+    async def _achunks(self, deltas: AsyncIterator[StreamDelta], chat: bool) -> AsyncGenerator[Any, None]:
+        acc = self._accumulator()
+        async for delta in deltas:
+            step = acc.feed(delta)
+            if step is not None:
+                yield acc.chat_chunk(*step) if chat else acc.completion_chunk(step[0])
+
+    # --- chat and completion: each builds its one request, then sends it sync, async or streamed -------
 
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        return convert.to_chat_response(self._send(self._request_for_chat(messages, kwargs)))
+        return convert.to_chat_response(self.transport.chat(self._request_for_chat(messages, kwargs)))
 
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        deltas = self._stream(self._request_for_chat(messages, kwargs))  # validates before returning
-
-        def gen() -> ChatResponseGen:
-            acc = self._accumulator()
-            for delta in deltas:
-                step = acc.feed(delta)
-                if step is not None:
-                    yield acc.chat_chunk(*step)
-
-        return gen()
+        # The request is validated here, before the generator is handed out.
+        return self._chunks(self.transport.stream_chat(self._request_for_chat(messages, kwargs)), chat=True)
 
     @llm_completion_callback()
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
-        return convert.to_completion_response(self._send(self._completion_request(prompt, formatted, kwargs)))
+        request = self._completion_request(prompt, formatted, kwargs)
+        return convert.to_completion_response(self.transport.chat(request))
 
     @llm_completion_callback()
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
-        deltas = self._stream(self._completion_request(prompt, formatted, kwargs))
-
-        def gen() -> CompletionResponseGen:
-            acc = self._accumulator()
-            for delta in deltas:
-                step = acc.feed(delta)
-                if step is not None:
-                    yield acc.completion_chunk(step[0])
-
-        return gen()
+        request = self._completion_request(prompt, formatted, kwargs)
+        return self._chunks(self.transport.stream_chat(request), chat=False)
 
     @llm_chat_callback()
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        return convert.to_chat_response(await self._asend(self._request_for_chat(messages, kwargs)))
+        return convert.to_chat_response(await self.transport.achat(self._request_for_chat(messages, kwargs)))
 
     @llm_chat_callback()
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
-        deltas = self._astream(self._request_for_chat(messages, kwargs))
-
-        async def gen() -> ChatResponseAsyncGen:
-            acc = self._accumulator()
-            async for delta in deltas:
-                step = acc.feed(delta)
-                if step is not None:
-                    yield acc.chat_chunk(*step)
-
-        return gen()
+        return self._achunks(self.transport.astream_chat(self._request_for_chat(messages, kwargs)), chat=True)
 
     @llm_completion_callback()
     async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         request = self._completion_request(prompt, formatted, kwargs)
-        return convert.to_completion_response(await self._asend(request))
+        return convert.to_completion_response(await self.transport.achat(request))
 
     @llm_completion_callback()
     async def astream_complete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseAsyncGen:
-        deltas = self._astream(self._completion_request(prompt, formatted, kwargs))
-
-        async def gen() -> CompletionResponseAsyncGen:
-            acc = self._accumulator()
-            async for delta in deltas:
-                step = acc.feed(delta)
-                if step is not None:
-                    yield acc.completion_chunk(step[0])
-
-        return gen()
+        request = self._completion_request(prompt, formatted, kwargs)
+        return self._achunks(self.transport.astream_chat(request), chat=False)
 
     async def aclose(self) -> None:
         """Close the async HTTP client of the running event loop."""
@@ -417,7 +353,7 @@ class BedrockMistral(FunctionCallingLLM):
         if not prompts and any(isinstance(item, str) for item in items):
             raise ConfigurationError("submit_batch_job takes prompts or message lists, not both in one job")
 
-        def request(item: Any) -> CompletionRequest | ChatRequest:
+        def request(item: Any) -> ChatRequest:
             if prompts:
                 return self._completion_request(item, False, kwargs)
             return self._request_for_chat(item, kwargs)
@@ -514,11 +450,10 @@ def _service(kwargs: Mapping[str, Any]) -> ServiceOptions:
     return service_options(*(kwargs.get(name) for name in SERVICE_OPTION_NAMES))
 
 
-def _chat_format(transport: BedrockClient) -> bool:
-    """True when conversations go out as a rendered text-completion prompt."""
-    return transport.chat_is_templated
+_CHAT_ONLY = frozenset({"tools", "tool_choice", "tool_required", "response_format"})
+"""What a formatted prompt does not carry: it is sent as given."""
 
 
-def _completion_format(transport: BedrockClient) -> bool:
-    """True when raw prompts go out as a text-completion prompt."""
-    return transport.completion_is_templated
+def _rendered(template: Any, value: Any) -> str | None:
+    """The caller's own template applied (ours and LlamaIndex's generic default render nothing extra)."""
+    return template(value) if convert.is_custom_template(template) else None

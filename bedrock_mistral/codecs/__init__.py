@@ -71,7 +71,7 @@ def encode_chat(spec: ModelSpec, api: Api, request: ChatRequest) -> Encoded:
         payload = converse.encode(spec, request)
         streamable = not ("toolConfig" in payload and not spec.supports_tool_streaming("converse"))
         return Encoded("converse", CONVERSE, payload, spec.model_id, can_stream=streamable)
-    body_format = spec.chat_body_format()
+    body_format = spec.chat_body_format(rendered=request.own_prompt is not None)
     if body_format is BodyFormat.CHAT_COMPLETION:
         payload = chat_completion.encode(request)
         _merge_additional(payload, request.additional_model_request_fields)

@@ -43,7 +43,10 @@ def _params(params: InferenceParams) -> dict[str, Any]:
 
 def encode_chat(spec: ModelSpec, request: ChatRequest) -> dict[str, Any]:
     """A conversation rendered through the model's instruct template; a requested JSON answer becomes a
-    system instruction, the only place this format can carry it."""
+    system instruction, the only place this format can carry it. A conversation the caller rendered
+    itself (`ChatRequest.own_prompt`) goes out as a raw prompt would."""
+    if request.own_prompt is not None:
+        return encode_completion(spec, CompletionRequest(request.own_prompt, request.params))
     messages = request.messages
     if request.response_format is not None:
         messages = (*messages, Message("system", schema_instruction(request.response_format.schema)))
