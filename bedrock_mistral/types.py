@@ -170,6 +170,8 @@ class InferenceParams:
                 _kept(self.stop, overrides.stop),
             )
             return self if merged == self else merged
+        elif not overrides:
+            return self
         else:
             given = {k: overrides[k] for k in _PARAM_NAMES if overrides.get(k) is not None}
             if "stop" in given:

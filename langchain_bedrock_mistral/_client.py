@@ -322,6 +322,8 @@ class BedrockMistralBase(BaseModel):
 
 def check_call_kwargs(kwargs: dict[str, Any], accepted: tuple[str, ...], owner: str) -> None:
     """Fail loudly on keyword arguments nothing would send, rather than dropping them."""
+    if not kwargs:
+        return
     unknown = sorted(set(kwargs) - set(accepted))
     if unknown:
         raise TypeError(

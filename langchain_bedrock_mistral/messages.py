@@ -297,13 +297,14 @@ def _lc_tool_calls(calls: Sequence[ToolCall]) -> tuple[list[Any], list[Any]]:
 
 
 def from_response(response: ModelResponse, model_name: str) -> AIMessage:
-    good, bad = _lc_tool_calls(response.tool_calls)
-    extra = reasoning_kwargs(response.reasoning, response.reasoning_parts)
+    fields: dict[str, Any] = {}  # only what is there: AIMessage's own defaults cost less than empty values
+    if response.tool_calls:
+        fields["tool_calls"], fields["invalid_tool_calls"] = _lc_tool_calls(response.tool_calls)
+    if response.reasoning or response.reasoning_parts:
+        fields["additional_kwargs"] = reasoning_kwargs(response.reasoning, response.reasoning_parts)
     return AIMessage(
         content=response.text,
-        tool_calls=good,
-        invalid_tool_calls=bad,
-        additional_kwargs=extra,
+        **fields,
         usage_metadata=usage_metadata(response.usage) if response.usage else None,
         response_metadata=response_metadata(
             response.model_id or model_name,
