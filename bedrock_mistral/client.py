@@ -22,7 +22,7 @@ from bedrock_mistral.errors import MalformedResponseError, ThrottlingError
 from bedrock_mistral.options import BedrockOptions
 from bedrock_mistral.service_options import validate_service
 from bedrock_mistral.transport import deadline as deadlines
-from bedrock_mistral.transport import profiles
+from bedrock_mistral.transport import pacing, profiles
 from bedrock_mistral.transport import rate_limit as rate_limit_module
 from bedrock_mistral.transport.clients import PARSED_REQUEST_ID, AsyncClientPool, ClientSettings
 from bedrock_mistral.transport.error_mapping import map_exception, mapped_types
@@ -394,6 +394,7 @@ class BedrockClient:
         while True:
             logger.debug("bedrock async %s model=%s attempt=%d", operation, self.model_id, attempt + 1)
             ticket = await self.limiter.aacquire()
+            await pacing.turn()  # the SDK serializes and signs before its first wait: one start at a time
             try:
                 result = await call()
             except Exception as exc:
@@ -415,6 +416,7 @@ class BedrockClient:
         client = await self._async_clients.get()
         if encoded.api == "converse":
             response = await self._awith_retries(lambda: _aparsed(client.converse, kwargs), "converse")
+            await pacing.turn()  # answers arriving together are decoded a slice per loop iteration
             return codecs.decode(encoded, response, {})
 
         async def invoke() -> tuple[Any, dict[str, Any]]:
@@ -425,6 +427,7 @@ class BedrockClient:
             return parse_body(data, headers), headers
 
         body, headers = await self._awith_retries(invoke, "invoke")
+        await pacing.turn()
         return codecs.decode(encoded, body, headers)
 
     async def asend_stream(self, encoded: Encoded) -> AsyncIterator[StreamDelta]:
@@ -453,6 +456,7 @@ class BedrockClient:
             for delta in call.first_deltas():
                 yield delta
             while event is not None:
+                await pacing.turn()  # many streams' events arriving together: a slice per loop iteration
                 for delta in call.feed(event):
                     yield delta
                 if limit is None:
@@ -464,8 +468,16 @@ class BedrockClient:
             for delta in call.finish():
                 yield delta
 
+    @staticmethod
+    async def aturn() -> None:
+        """Wait, if need be, for the running loop to have time to start one more call. Every async call
+        waits for it before preparing; an adapter awaits it before its own request building, so that many
+        calls started at once share the loop with its other tasks (see `transport.pacing`)."""
+        await pacing.turn()
+
     async def achat(self, request: ChatRequest) -> ModelResponse:
         await self.aresolve()
+        await pacing.turn()
         return await self.asend(self.prepare_chat(request))
 
     def astream_chat(self, request: ChatRequest) -> AsyncIterator[StreamDelta]:
@@ -475,6 +487,7 @@ class BedrockClient:
 
     async def acomplete(self, request: CompletionRequest) -> ModelResponse:
         await self.aresolve()
+        await pacing.turn()
         return await self.asend(self.prepare_completion(request))
 
     def astream_complete(self, request: CompletionRequest) -> AsyncIterator[StreamDelta]:

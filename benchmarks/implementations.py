@@ -213,9 +213,9 @@ class _OurLangChain(Implementation):
     def _build(self) -> Any: ...
 
     async def aclose(self) -> None:
-        bedrock = getattr(self.llm, "bedrock", None)
-        if bedrock is not None and hasattr(bedrock, "aclose"):
-            await bedrock.aclose()
+        transport = getattr(self.llm, "transport", None)
+        if transport is not None and hasattr(transport, "aclose"):
+            await transport.aclose()
 
 
 class OursLangChainChat(_OurLangChain):

@@ -129,6 +129,7 @@ class ChatBedrockMistral(BedrockMistralBase, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        await BedrockClient.aturn()
         client, request = self._request(messages, stop, kwargs)
         return self._result(await client.achat(request), client)
 
@@ -157,6 +158,7 @@ class ChatBedrockMistral(BedrockMistralBase, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
+        await BedrockClient.aturn()
         client, request = self._request(messages, stop, kwargs)
         assembler = convert.ChunkAssembler(client.model_id, client.api)
         async for delta in client.astream_chat(request):

@@ -161,6 +161,7 @@ class BedrockMistralLLM(BedrockMistralBase, BaseLLM):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> LLMResult:
+        await BedrockClient.aturn()
         generations = []
         for prompt in prompts:  # one after the other, as `_generate` does
             if self.streaming:
@@ -201,6 +202,7 @@ class BedrockMistralLLM(BedrockMistralBase, BaseLLM):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[GenerationChunk]:
+        await BedrockClient.aturn()
         client, request = self._request(prompt, stop, kwargs)
         state = _StreamInfo(client.model_id)
         async for delta in client.astream_complete(request):

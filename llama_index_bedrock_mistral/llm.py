@@ -307,14 +307,17 @@ class BedrockMistral(FunctionCallingLLM):
 
     @llm_chat_callback()
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        await BedrockClient.aturn()
         return convert.to_chat_response(await self.transport.achat(self._request_for_chat(messages, kwargs)))
 
     @llm_chat_callback()
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        await BedrockClient.aturn()
         return self._achunks(self.transport.astream_chat(self._request_for_chat(messages, kwargs)), chat=True)
 
     @llm_completion_callback()
     async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        await BedrockClient.aturn()
         request = self._completion_request(prompt, formatted, kwargs)
         return convert.to_completion_response(await self.transport.achat(request))
 
@@ -322,6 +325,7 @@ class BedrockMistral(FunctionCallingLLM):
     async def astream_complete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseAsyncGen:
+        await BedrockClient.aturn()
         request = self._completion_request(prompt, formatted, kwargs)
         return self._achunks(self.transport.astream_chat(request), chat=False)
 
