@@ -87,14 +87,21 @@ class Pacer:
 
 
 _PACERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Pacer] = weakref.WeakKeyDictionary()
+_last: tuple[weakref.ref[asyncio.AbstractEventLoop], Pacer] | None = None
+"""The last loop asked about and its pacer (asked per stream event: a weak-dictionary lookup makes a weak
+reference each time)."""
 
 
 def pacer() -> Pacer:
     """The running loop's pacer."""
+    global _last
     loop = asyncio.get_running_loop()
+    if _last is not None and _last[0]() is loop:
+        return _last[1]
     found = _PACERS.get(loop)
     if found is None:
         found = _PACERS[loop] = Pacer()
+    _last = (weakref.ref(loop), found)
     return found
 
 
