@@ -19,7 +19,7 @@ from bedrock_mistral import catalog, codecs
 from bedrock_mistral.catalog import Api, BodyFormat, ModelSpec
 from bedrock_mistral.codecs import Encoded
 from bedrock_mistral.errors import MalformedResponseError, ThrottlingError
-from bedrock_mistral.options import BedrockOptions
+from bedrock_mistral.options import BedrockOptions, share_in_copies
 from bedrock_mistral.service_options import validate_service
 from bedrock_mistral.transport import deadline as deadlines
 from bedrock_mistral.transport import pacing, profiles
@@ -148,9 +148,7 @@ class BedrockClient:
     def __deepcopy__(self, memo: dict[int, Any]) -> BedrockClient:
         """A copy with the same configuration and identity; a given boto3 client, session or Config is
         shared (they cannot be copied), connections are made anew on first use."""
-        for shared in (self.settings.client, self.settings.boto3_session, self.settings.config):
-            if shared is not None:
-                memo[id(shared)] = shared
+        share_in_copies(memo, self.settings.client, self.settings.boto3_session, self.settings.config)
         clone = object.__new__(type(self))
         memo[id(self)] = clone
         for key, value in self.__dict__.items():

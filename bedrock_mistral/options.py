@@ -233,6 +233,16 @@ class BedrockOptions:
         return cls(**taken)
 
 
+def share_in_copies(memo: dict[int, Any] | None, *values: Any) -> dict[int, Any]:
+    """A deep-copy memo in which the options that cannot be copied (a boto3 client or session, a botocore
+    Config) stand for themselves: a copy of a client or a model shares them and keeps its identity."""
+    memo = {} if memo is None else memo
+    for value in values:
+        if value is not None:
+            memo[id(value)] = value
+    return memo
+
+
 _NAMES = frozenset(f.name for f in fields(BedrockOptions))
 _DOCS = {f.name: str(f.metadata["doc"]) for f in fields(BedrockOptions)}
 _DEFAULTS = {f.name: f.default for f in fields(BedrockOptions)}
@@ -247,4 +257,4 @@ def _refuse_unknown(values: Mapping[str, Any]) -> None:
         )
 
 
-__all__ = ["GUARDRAIL_TRACES", "BedrockOptions"]
+__all__ = ["GUARDRAIL_TRACES", "BedrockOptions", "share_in_copies"]

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from langchain_core.language_models import LangSmithParams
 from langchain_core.utils import secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError, model_validator
 from typing_extensions import Self
 
 from bedrock_mistral import BedrockClient, InferenceParams, ModelSpec
 from bedrock_mistral.errors import BedrockMistralError
-from bedrock_mistral.options import BedrockOptions
+from bedrock_mistral.options import BedrockOptions, share_in_copies
 from bedrock_mistral.service_options import SERVICE_OPTION_NAMES, service_options
 from bedrock_mistral.transport.region import region_from_env
 from bedrock_mistral.types import ModelResponse
@@ -143,11 +144,7 @@ class BedrockMistralBase(BaseModel):
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
         """A deep copy shares what cannot be copied (a given boto3 client, a botocore Config) and gets its
         own connections; configuration and identity are the same."""
-        memo = {} if memo is None else memo
-        for shared in (self.client, self.config):
-            if shared is not None:
-                memo[id(shared)] = shared
-        return super().__deepcopy__(memo)
+        return super().__deepcopy__(share_in_copies(memo, self.client, self.config))
 
     @classmethod
     def is_lc_serializable(cls) -> bool:
@@ -281,6 +278,21 @@ class BedrockMistralBase(BaseModel):
         from bedrock_mistral.batch import attach
 
         return attach(job_arns, client=self.transport, **options).with_output(output(self.transport))
+
+    _kind: ClassVar[tuple[str, str, str]] = ("", "", "")
+    """(module under `langchain_bedrock_mistral`, LangChain's `_llm_type`, LangSmith's model type)."""
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        return ["langchain_bedrock_mistral", cls._kind[0]]
+
+    @property
+    def _llm_type(self) -> str:
+        return self._kind[1]
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = self._ls_common(stop, kwargs)
+        return LangSmithParams(ls_model_type=self._kind[2], **params)  # type: ignore[typeddict-item]
 
     def _ls_common(self, stop: list[str] | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         """LangSmith parameters both model types report."""

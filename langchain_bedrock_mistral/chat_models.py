@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -43,17 +43,7 @@ class ChatBedrockMistral(BedrockMistralBase, BaseChatModel):
 
     model_config = BedrockMistralBase.model_config  # BaseChatModel's config would otherwise win
 
-    @classmethod
-    def get_lc_namespace(cls) -> list[str]:
-        return ["langchain_bedrock_mistral", "chat_models"]
-
-    @property
-    def _llm_type(self) -> str:
-        return "bedrock-mistral-chat"
-
-    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        params = self._ls_common(stop, kwargs)
-        return LangSmithParams(ls_model_type="chat", **params)  # type: ignore[typeddict-item]
+    _kind = ("chat_models", "bedrock-mistral-chat", "chat")
 
     def _resolve_model_profile(self) -> ModelProfile | None:
         """Capabilities from the catalog row, for the API this instance uses."""

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import BaseLLM, LangSmithParams, LanguageModelInput
+from langchain_core.language_models import BaseLLM, LanguageModelInput
 from langchain_core.outputs import Generation, GenerationChunk, LLMResult
 from langchain_core.runnables import Runnable, RunnableConfig
 
@@ -74,17 +74,7 @@ class BedrockMistralLLM(BedrockMistralBase, BaseLLM):
 
     model_config = BedrockMistralBase.model_config  # BaseLLM's config would otherwise win
 
-    @classmethod
-    def get_lc_namespace(cls) -> list[str]:
-        return ["langchain_bedrock_mistral", "llms"]
-
-    @property
-    def _llm_type(self) -> str:
-        return "bedrock-mistral-llm"
-
-    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
-        params = self._ls_common(stop, kwargs)
-        return LangSmithParams(ls_model_type="llm", **params)  # type: ignore[typeddict-item]
+    _kind = ("llms", "bedrock-mistral-llm", "llm")
 
     def _request(
         self, prompt: str, stop: list[str] | None, kwargs: dict[str, Any]

@@ -30,7 +30,7 @@ from llama_index.core.types import PydanticProgramMode
 from bedrock_mistral.catalog import ModelSpec
 from bedrock_mistral.client import BedrockClient
 from bedrock_mistral.errors import ConfigurationError
-from bedrock_mistral.options import BedrockOptions
+from bedrock_mistral.options import BedrockOptions, share_in_copies
 from bedrock_mistral.service_options import SERVICE_OPTION_NAMES, service_options
 from bedrock_mistral.types import (
     ChatRequest,
@@ -168,11 +168,7 @@ class BedrockMistral(FunctionCallingLLM):
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> BedrockMistral:
         """A deep copy shares what cannot be copied (a given boto3 client, a botocore Config)."""
-        memo = {} if memo is None else memo
-        for shared in (self.client, self.botocore_config):
-            if shared is not None:
-                memo[id(shared)] = shared
-        return super().__deepcopy__(memo)
+        return super().__deepcopy__(share_in_copies(memo, self.client, self.botocore_config))
 
     @classmethod
     def class_name(cls) -> str:

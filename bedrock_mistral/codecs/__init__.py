@@ -86,7 +86,25 @@ def encode_chat(spec: ModelSpec, api: Api, request: ChatRequest) -> Encoded:
             guardrail=request.guardrail,
             service_parameters=invoke_parameters(request.service),
         )
-    payload = text_completion.encode_chat(spec, request)
+    return _text_completion(spec, text_completion.encode_chat(spec, request), request)
+
+
+def encode_completion(spec: ModelSpec, api: Api, request: CompletionRequest) -> Encoded:
+    """A raw prompt. Models without a text-completion body get it as a single user message."""
+    if api == "invoke" and spec.completion_body_format() is BodyFormat.TEXT_COMPLETION:
+        return _text_completion(spec, text_completion.encode_completion(spec, request), request)
+    chat = ChatRequest(
+        messages=(Message("user", request.prompt),),
+        params=request.params,
+        guardrail=request.guardrail,
+        additional_model_request_fields=request.additional_model_request_fields,
+        service=request.service,
+    )
+    return encode_chat(spec, api, chat)
+
+
+def _text_completion(spec: ModelSpec, payload: dict[str, Any], request: ChatRequest | CompletionRequest) -> Encoded:
+    """A text-completion body with the request's extra fields, guardrail and service settings."""
     _merge_additional(payload, request.additional_model_request_fields)
     return Encoded(
         "invoke",
@@ -96,29 +114,6 @@ def encode_chat(spec: ModelSpec, api: Api, request: ChatRequest) -> Encoded:
         guardrail=request.guardrail,
         service_parameters=invoke_parameters(request.service),
     )
-
-
-def encode_completion(spec: ModelSpec, api: Api, request: CompletionRequest) -> Encoded:
-    """A raw prompt. Models without a text-completion body get it as a single user message."""
-    if api == "invoke" and spec.completion_body_format() is BodyFormat.TEXT_COMPLETION:
-        payload = text_completion.encode_completion(spec, request)
-        _merge_additional(payload, request.additional_model_request_fields)
-        return Encoded(
-            "invoke",
-            BodyFormat.TEXT_COMPLETION.value,
-            payload,
-            spec.model_id,
-            guardrail=request.guardrail,
-            service_parameters=invoke_parameters(request.service),
-        )
-    chat = ChatRequest(
-        messages=(Message("user", request.prompt),),
-        params=request.params,
-        guardrail=request.guardrail,
-        additional_model_request_fields=request.additional_model_request_fields,
-        service=request.service,
-    )
-    return encode_chat(spec, api, chat)
 
 
 def _merge_additional(payload: dict[str, Any], extra: Mapping[str, Any] | None) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bedrock_mistral.codecs.json_instruction import schema_instruction
+from bedrock_mistral.codecs.native_params import native_params
 from bedrock_mistral.codecs.stop_reasons import normalize_stop_reason
 from bedrock_mistral.codecs.stop_sequences import truncate_at_stop
 from bedrock_mistral.codecs.stream import StreamDecoder
@@ -98,13 +99,7 @@ def encode(request: ChatRequest) -> dict[str, Any]:
             body["tool_choice"] = choice
     if fmt is not None:
         body["response_format"] = {"type": "json_object"}
-    params = request.params
-    if params.max_tokens is not None:
-        body["max_tokens"] = params.max_tokens
-    if params.temperature is not None:
-        body["temperature"] = params.temperature
-    if params.top_p is not None:
-        body["top_p"] = params.top_p
+    body.update(native_params(request.params, text_completion=False))
     return body
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from bedrock_mistral.catalog import ModelSpec
 from bedrock_mistral.codecs.json_instruction import schema_instruction
+from bedrock_mistral.codecs.native_params import native_params
 from bedrock_mistral.codecs.stop_reasons import normalize_stop_reason
 from bedrock_mistral.codecs.stream import StreamDecoder
 from bedrock_mistral.codecs.usage import (
@@ -19,26 +20,10 @@ from bedrock_mistral.prompt import render_prompt, wrap_prompt
 from bedrock_mistral.types import (
     ChatRequest,
     CompletionRequest,
-    InferenceParams,
     Message,
     ModelResponse,
     StreamDelta,
 )
-
-
-def _params(params: InferenceParams) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    if params.max_tokens is not None:
-        body["max_tokens"] = params.max_tokens
-    if params.stop:
-        body["stop"] = list(params.stop)
-    if params.temperature is not None:
-        body["temperature"] = params.temperature
-    if params.top_p is not None:
-        body["top_p"] = params.top_p
-    if params.top_k is not None:
-        body["top_k"] = params.top_k
-    return body
 
 
 def encode_chat(spec: ModelSpec, request: ChatRequest) -> dict[str, Any]:
@@ -51,12 +36,12 @@ def encode_chat(spec: ModelSpec, request: ChatRequest) -> dict[str, Any]:
     if request.response_format is not None:
         messages = (*messages, Message("system", schema_instruction(request.response_format.schema)))
     prompt = render_prompt(messages, spec.tokenizer or "v1")
-    return {"prompt": prompt, **_params(request.params)}
+    return {"prompt": prompt, **native_params(request.params, text_completion=True)}
 
 
 def encode_completion(spec: ModelSpec, request: CompletionRequest) -> dict[str, Any]:
     """A raw prompt: sent as given when it already carries [INST], wrapped in the template otherwise."""
-    return {"prompt": wrap_prompt(request.prompt, tokenizer_version=spec.tokenizer or "v1"), **_params(request.params)}
+    return {"prompt": wrap_prompt(request.prompt, tokenizer_version=spec.tokenizer or "v1"), **native_params(request.params, text_completion=True)}
 
 
 def _first_output(body: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -247,3 +247,29 @@ def test_adapters_hold_no_wire_keys_body_formats_or_codec_imports(package: str) 
         if WIRE_WORDS.search(line)
     ]
     assert found == []
+
+
+def test_native_bodies_spell_sampling_alike() -> None:
+    """One rule for Mistral's two InvokeModel bodies: the chat body carries no stop and no top_k."""
+    from bedrock_mistral.codecs.native_params import native_params
+    from bedrock_mistral.types import InferenceParams
+
+    params = InferenceParams(max_tokens=5, temperature=0.1, top_p=0.9, top_k=7, stop=("##",))
+    assert native_params(params, text_completion=True) == {
+        "max_tokens": 5,
+        "stop": ["##"],
+        "temperature": 0.1,
+        "top_p": 0.9,
+        "top_k": 7,
+    }
+    assert native_params(params, text_completion=False) == {"max_tokens": 5, "temperature": 0.1, "top_p": 0.9}
+
+
+def test_copies_share_what_cannot_be_copied() -> None:
+    import copy
+
+    from bedrock_mistral.options import share_in_copies
+
+    unique, other = object(), [1]
+    memo = share_in_copies(None, unique, None)
+    assert copy.deepcopy({"a": unique, "b": other}, memo)["a"] is unique
