@@ -298,7 +298,7 @@ class BedrockClient:
             raise error
         retry_after = getattr(error, "retry_after", None)
         if throttled and retry_after is None and self.limiter.rate is not None:
-            delay = 0.0  # the limiter paces the retry
+            delay = self.limiter.retry_wait()  # then the limiter paces the retry
         else:
             delay = self.retry.delay(attempt, retry_after)
         logger.info("bedrock %s retry in %.2fs after %s", operation, delay, type(error).__name__)

@@ -22,6 +22,7 @@ cut in the meantime is never overrun.
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
 import time
 from collections import deque
@@ -47,6 +48,10 @@ IDLE_RESET_S = 60.0
 """A limiter unused this long forgets its rate: a minute's quota has refilled by then."""
 MAX_NAP_S = 0.5
 """Longest single sleep of a waiter, so a raised rate reaches waiters that reserved under a lower one."""
+RETRY_SPREAD_S = 0.25
+"""A throttled call waits a random part of this before asking for its retry's slot: the send after a cut
+is the one that finds out whether the cut was enough, and without the spread it would be the retry of the
+call throttled last each time, which a run of cuts can throttle again and again until its attempts run out."""
 STARTUP_DOUBLING_S = 0.25
 """After the first throttle the rate doubles this often until the next throttle: the first cut is made
 before anything says what the quota refills at (a burst drains the bucket at once), so it is a floor."""
@@ -206,6 +211,10 @@ class RateLimiter:
 
     # --- feedback -------------------------------------------------------------------------------
 
+    def retry_wait(self) -> float:
+        """Seconds a throttled call waits before it asks for its retry's slot (see `RETRY_SPREAD_S`)."""
+        return random.uniform(0.0, RETRY_SPREAD_S)
+
     def succeeded(self, ticket: Ticket) -> None:
         with self._lock:
             now = self._clock()
@@ -265,6 +274,9 @@ class _Unlimited:
 
     async def aacquire(self) -> Ticket:
         return self._TICKET
+
+    def retry_wait(self) -> float:
+        return 0.0
 
     def succeeded(self, ticket: Ticket) -> None:
         return None
