@@ -84,7 +84,7 @@ def write_chart(rows: list[Row], meta: dict[str, Any], path: Path) -> None:
 
     invoke = of("invoke_overhead/")
     invoke_models = list(dict.fromkeys(row.scenario for row in invoke))
-    panels = len(invoke_models) + 5  # streaming, concurrency, import, quota, and the summary
+    panels = len(invoke_models) + 6  # streaming, concurrency, import, quota, loop lag, and the summary
     columns = 2
     lines = (panels + columns - 1) // columns
     figure, axes = plt.subplots(lines, columns, figsize=(13, 3.6 * lines), squeeze=False)
@@ -125,10 +125,24 @@ def write_chart(rows: list[Row], meta: dict[str, Any], path: Path) -> None:
         "× ideal (lower is better, 1 = ideal)",
         inner=lambda row: row.extras["failed"] / row.extras["prompts"] if row.extras.get("prompts") else 0,
     )
-    for axis in flat[index + 4 :]:
+    lag_rows = of("async_loop_lag/")
+    most = max((row.extras.get("concurrency", 0) for row in lag_rows), default=0)
+    _bars(
+        flat[index + 4],
+        [
+            replace(row, label=f"{row.label} {row.extras.get('call_name')}")
+            for row in lag_rows
+            if row.extras.get("concurrency") == most
+        ],
+        lambda row: (row.extras.get("loop_lag_max_s") or 0) * 1000,
+        f"Worst event-loop lag, {most} concurrent calls (dark: worst GC pause)",
+        "ms (target < 20)",
+        inner=lambda row: (row.extras.get("gc_worst_s") or 0) * 1000,
+    )
+    for axis in flat[index + 5 :]:
         axis.set_axis_off()
-    if len(flat) > index + 4:
-        _summary(flat[index + 4], rows)
+    if len(flat) > index + 5:
+        _summary(flat[index + 5], rows)
     capacity = []
     for row in of("emulator_capacity/"):
         if row.ok and "requests_per_s" in row.extras:

@@ -57,6 +57,13 @@ class Implementation(ABC):
     @abstractmethod
     def astream(self, prompt: str) -> AsyncIterator[str]: ...
 
+    async def ainvoke(self, prompt: str) -> str:
+        """One async call without streaming (None of the async-lag rows for a class without it)."""
+        raise NotImplementedError
+
+    calls: ClassVar[dict[str, str]] = {"ainvoke": "ainvoke", "astream": "astream"}
+    """The framework's own name of each async call, shown in the loop-lag rows."""
+
     def async_description(self) -> str:
         return self.async_path
 
@@ -145,6 +152,12 @@ class Boto3Invoke(_Boto3Base):
             if text:
                 yield text
 
+    async def ainvoke(self, prompt: str) -> str:
+        client = await self._aclient()
+        response = await client.invoke_model(modelId=self.model, body=self._body(prompt))
+        async with response["body"] as body:
+            return self._text(json.loads(await body.read()))
+
     async def astream(self, prompt: str) -> AsyncIterator[str]:
         client = await self._aclient()
         response = await client.invoke_model_with_response_stream(modelId=self.model, body=self._body(prompt))
@@ -178,6 +191,11 @@ class Boto3Converse(_Boto3Base):
             text = event.get("contentBlockDelta", {}).get("delta", {}).get("text")
             if text:
                 yield text
+
+    async def ainvoke(self, prompt: str) -> str:
+        client = await self._aclient()
+        response = await client.converse(**self._kwargs(prompt))
+        return "".join(block.get("text", "") for block in response["output"]["message"]["content"])
 
     async def astream(self, prompt: str) -> AsyncIterator[str]:
         client = await self._aclient()
@@ -233,6 +251,9 @@ class OursLangChainChat(_OurLangChain):
     def invoke(self, prompt: str) -> str:
         return _text_of(self.llm.invoke(prompt))
 
+    async def ainvoke(self, prompt: str) -> str:
+        return _text_of(await self.llm.ainvoke(prompt))
+
     def stream(self, prompt: str) -> Iterator[str]:
         for chunk in self.llm.stream(prompt):
             text = _text_of(chunk)
@@ -268,6 +289,9 @@ class OursLangChainLLM(_OurLangChain):
     def invoke(self, prompt: str) -> str:
         return str(self.llm.invoke(prompt))
 
+    async def ainvoke(self, prompt: str) -> str:
+        return str(await self.llm.ainvoke(prompt))
+
     def stream(self, prompt: str) -> Iterator[str]:
         for text in self.llm.stream(prompt):
             if text:
@@ -291,8 +315,13 @@ class _LlamaIndexChat(Implementation):
 
         return [ChatMessage(role="user", content=prompt)]
 
+    calls: ClassVar[dict[str, str]] = {"ainvoke": "achat", "astream": "astream_chat"}
+
     def invoke(self, prompt: str) -> str:
         return str(self.llm.chat(self._messages(prompt)).message.content or "")
+
+    async def ainvoke(self, prompt: str) -> str:
+        return str((await self.llm.achat(self._messages(prompt))).message.content or "")
 
     def stream(self, prompt: str) -> Iterator[str]:
         for response in self.llm.stream_chat(self._messages(prompt)):

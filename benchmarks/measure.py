@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import math
 import statistics
 import threading
@@ -118,6 +119,35 @@ class ThreadSampler:
     def added(self) -> int:
         """Threads above the count before sampling started, not counting the sampler."""
         return max(0, self.peak - self.baseline - 1)
+
+
+class GcPauses:
+    """The garbage collector's pauses while active (`gc.callbacks`): a full collection of a large heap stops
+    the event loop like any other long step, so the worst lag is read next to the worst collection."""
+
+    def __init__(self) -> None:
+        self.worst_s = 0.0
+        self.total_s = 0.0
+        self.full = 0
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        pause = time.perf_counter() - self._started
+        self.total_s += pause
+        self.worst_s = max(self.worst_s, pause)
+        self.full += info.get("generation") == 2
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        gc.callbacks.remove(self._callback)
 
 
 class LoopLag:

@@ -143,6 +143,20 @@ COLUMNS: dict[str, list[Column]] = {
         ("errors", _extra("errors")),
         TARGETS,
     ],
+    "async_loop_lag": [
+        LABEL,
+        ("call", _extra("call_name")),
+        ("concurrent calls", _extra("concurrency")),
+        ("wall median s", lambda r: _s(r.median_s)),
+        ("× aiobotocore", lambda r: _x(r.ratio_to_baseline)),
+        ("worst loop lag ms", lambda r: _ms(r.extras.get("loop_lag_max_s"))),
+        ("median run's lag ms", lambda r: _ms(r.extras.get("loop_lag_median_s"))),
+        ("worst GC pause ms", lambda r: _ms(r.extras.get("gc_worst_s"))),
+        ("full GCs", _extra("gc_full")),
+        ("threads added", _extra("threads_added")),
+        ("errors", _extra("errors")),
+        TARGETS,
+    ],
     "cold_import": [
         LABEL,
         ("median s", lambda r: _s(r.median_s)),
@@ -205,6 +219,7 @@ TITLES = {
     "invoke_overhead": "1. Invoke overhead: sequential short invokes, median per call",
     "streaming": "2. Streaming one long answer: time to first token, time to drain, cost per chunk",
     "async_concurrency": "3. Async concurrency: concurrent `astream` calls against per-token latency",
+    "async_loop_lag": "3b. Event-loop lag: concurrent `ainvoke` / `astream` calls with a 5 ms ticker on the same loop",
     "cold_import": '4. Cold import: a fresh `python -c "import ..."` per run',
     "emulator_capacity": "5. Emulator capacity (emulator in its own process, raw-socket clients)",
     "batch_inference": "6. Batch inference: a job through the emulator and moto's S3 vs the same prompts on demand",
@@ -250,6 +265,13 @@ def _subtitle(rows: list[Row], settings: Settings) -> str:
             f"{model_name(str(model))}: {settings.concurrency} concurrent streams of {settings.concurrency_tokens} "
             f"tokens at {settings.token_latency_ms:g} ms per token (ideal "
             f"{settings.concurrency_tokens * settings.token_latency_ms / 1000:.2f} s), {settings.concurrency_runs} runs."
+        )
+    if kind == "async_loop_lag":
+        return (
+            f"{model_name(str(model))}: {' and '.join(map(str, settings.lag_levels))} concurrent calls of each kind, "
+            f"{settings.concurrency_tokens} tokens at {settings.token_latency_ms:g} ms per token; worst overshoot of "
+            f"a 5 ms ticker on the calls' loop, and the worst garbage-collector pause; {settings.lag_runs} runs. "
+            "× aiobotocore: against raw aiobotocore making the same call on the same API."
         )
     if kind == "cold_import":
         return f"{settings.import_runs} runs each, interleaved."

@@ -39,6 +39,9 @@ class Settings:
     token_latency_ms: float = 20.0
     concurrency_runs: int = 3
     concurrency_timeout_s: float = 240.0
+    lag_levels: tuple[int, ...] = (64, 256)
+    """Concurrent calls at which the event-loop lag rows measure ainvoke and astream."""
+    lag_runs: int = 2
 
     # 4. cold import
     import_runs: int = 7
@@ -86,6 +89,7 @@ QUICK = Settings(
     concurrency=64,
     concurrency_runs=1,
     concurrency_timeout_s=90.0,
+    lag_runs=1,
     import_runs=2,
     import_warmup=0,  # the invoke scenario has already imported (and byte-compiled) every library
     capacity_seconds=2.0,
@@ -109,6 +113,8 @@ TINY = Settings(
     token_latency_ms=5.0,
     concurrency_runs=1,
     concurrency_timeout_s=60.0,
+    lag_levels=(8,),
+    lag_runs=1,
     import_runs=1,
     import_warmup=0,
     import_cases=("python", "boto3"),

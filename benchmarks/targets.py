@@ -17,6 +17,9 @@ BEYOND_FLOOR_S = 60e-6
 STREAM_RATIO = 2.0
 CONCURRENCY_IDEAL_RATIO = 1.5
 LOOP_LAG_S = 0.020
+AIOBOTOCORE_WALL_RATIO = 1.1
+"""Wall time of our concurrent streams against raw aiobotocore's (same wire, same count)."""
+LAG_WALL_AT = 256
 ASYNC_SPEEDUP = 2.0
 IMPORT_RATIO = 0.5
 EMULATOR_RPS = 1000.0
@@ -113,6 +116,14 @@ def _concurrency(rows: list[Row], row: Row) -> None:
         f"{extras.get('ratio_to_ideal', 0):.2f}× ({row.median_s or 0:.2f} s)",
         extras.get("ratio_to_ideal", float("inf")) <= CONCURRENCY_IDEAL_RATIO,
     )
+    if row.ratio_to_baseline is not None:
+        _add(
+            row,
+            f"{n} concurrent streams: wall time vs raw aiobotocore",
+            f"≤ {AIOBOTOCORE_WALL_RATIO}×",
+            f"{row.ratio_to_baseline:.2f}×",
+            row.ratio_to_baseline <= AIOBOTOCORE_WALL_RATIO,
+        )
     lag = extras.get("loop_lag_max_s", float("inf"))
     _add(row, "worst event-loop lag", f"< {_ms(LOOP_LAG_S)}", _ms(lag), lag < LOOP_LAG_S)
     threads = extras.get("peak_threads", n)
@@ -127,6 +138,29 @@ def _concurrency(rows: list[Row], row: Row) -> None:
             f"≥ {ASYNC_SPEEDUP}× ({fastest.label}: {fastest.median_s:.2f} s)",
             f"{speedup:.1f}×",
             speedup >= ASYNC_SPEEDUP,
+        )
+
+
+def _loop_lag(rows: list[Row], row: Row) -> None:
+    extras = row.extras
+    n, call = extras.get("concurrency", 0), extras.get("call_name", "")
+    lag = extras.get("loop_lag_max_s", float("inf"))
+    _add(
+        row,
+        f"worst event-loop stall, {n} concurrent {call}",
+        f"< {_ms(LOOP_LAG_S)}",
+        f"{_ms(lag)} (worst GC pause {_ms(extras.get('gc_worst_s', 0.0))})",
+        lag < LOOP_LAG_S,
+    )
+    threads = extras.get("threads_added", 0)
+    _add(row, f"one thread for {n} concurrent {call}", "0 threads added", str(threads), threads == 0)
+    if extras.get("call") == "astream" and n == LAG_WALL_AT and row.ratio_to_baseline is not None:
+        _add(
+            row,
+            f"{n} concurrent streams: wall time vs raw aiobotocore",
+            f"≤ {AIOBOTOCORE_WALL_RATIO}×",
+            f"{row.ratio_to_baseline:.2f}×",
+            row.ratio_to_baseline <= AIOBOTOCORE_WALL_RATIO,
         )
 
 
@@ -214,6 +248,7 @@ CHECKS: dict[str, tuple[Callable[[Row], bool], Callable[[list[Row], Row], None]]
     "invoke_overhead": (is_ours, _invoke),
     "streaming": (is_ours, _stream),
     "async_concurrency": (is_ours, _concurrency),
+    "async_loop_lag": (is_ours, _loop_lag),
     "cold_import": (is_ours, _import),
     "emulator_capacity": (lambda row: True, _capacity),
     "batch_inference": (lambda row: True, _batch),

@@ -2,6 +2,10 @@
 
 Measured per run: wall time, peak thread count (sampled in a background thread) and the worst lag of a
 ticker coroutine on the same event loop. One `asyncio.run` per run and implementation.
+
+3b. Event-loop lag (`async_loop_lag`): the same measure for `ainvoke` and `astream` at each of
+`lag_levels` concurrent calls, for our implementations next to raw aiobotocore, with the worst garbage
+collector pause of the run beside the worst lag (a full collection stalls the loop like any long step).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any, TypeVar
 
 from benchmarks.emulator import EmulatorProcess
 from benchmarks.implementations import Implementation
-from benchmarks.measure import LoopLag, Row, ThreadSampler, median
+from benchmarks.measure import GcPauses, LoopLag, Row, ThreadSampler, median
 from benchmarks.scenarios.common import (
     Context,
     attach_ratios,
@@ -30,6 +34,8 @@ from benchmarks.scenarios.common import (
 from benchmarks.scenarios.streaming import long_prompt
 
 NAME = "async_concurrency"
+LAG_NAME = "async_loop_lag"
+LAG_CALLS = ("ainvoke", "astream")
 T = TypeVar("T")
 
 
@@ -99,7 +105,8 @@ def run(context: Context) -> list[Row]:
         )
     with EmulatorProcess(token_latency_ms=settings.token_latency_ms) as endpoint:
         impls, skipped = build_all(context, scenario, model, endpoint, settings.concurrency_tokens)
-        return _measure(context, scenario, model, impls) + skipped
+        rows = _measure(context, scenario, model, impls) + skipped
+        return rows + _measure_lag(context, model, [impl for impl in impls if impl.ours or impl.baseline])
 
 
 def _measure(context: Context, scenario: str, model: str, impls: list[Implementation]) -> list[Row]:
@@ -185,6 +192,134 @@ def _measure(context: Context, scenario: str, model: str, impls: list[Implementa
             context.note(f"{impl.label} in {scenario}: {row.note}")
         rows.append(row)
     attach_ratios(rows, {impl.key: impl.wire for impl in impls})
+    return rows
+
+
+@dataclass
+class LagResult:
+    wall_s: float
+    lag_s: float
+    gc_worst_s: float
+    gc_full: int
+    threads_added: int
+    errors: int
+    first_error: str = ""
+
+
+async def _lag_once(impl: Implementation, call: str, calls: int, prompt: str, timeout_s: float) -> LagResult:
+    """`calls` concurrent `ainvoke` or `astream` calls with the 5 ms ticker and the GC watch running."""
+
+    async def one() -> None:
+        if call == "ainvoke":
+            text = await impl.ainvoke(prompt)
+        else:
+            text = "".join([chunk async for chunk in impl.astream(prompt)])
+        if not text:
+            raise RuntimeError(f"empty answer from {call}")
+
+    lag = LoopLag()
+    lag.start()
+    with ThreadSampler() as sampler, GcPauses() as pauses:
+        start = time.perf_counter()
+        try:
+            results = await asyncio.wait_for(
+                asyncio.gather(*(one() for _ in range(calls)), return_exceptions=True), timeout_s
+            )
+        except asyncio.TimeoutError:
+            results = [TimeoutError(f"{calls} calls not done after {timeout_s:g} s")]
+        wall = time.perf_counter() - start
+    await lag.stop()
+    errors = [r for r in results if isinstance(r, BaseException)]
+    return LagResult(
+        wall_s=wall,
+        lag_s=lag.worst_s,
+        gc_worst_s=pauses.worst_s,
+        gc_full=pauses.full,
+        threads_added=sampler.added,
+        errors=len(errors),
+        first_error=short_error(errors[0]) if errors else "",
+    )
+
+
+def _has_ainvoke(impl: Implementation) -> bool:
+    return type(impl).ainvoke is not Implementation.ainvoke
+
+
+def _measure_lag(context: Context, model: str, impls: list[Implementation]) -> list[Row]:
+    """Event-loop lag rows: each implementation on its own long-lived loop (as in `_measure`), warmed with a
+    few calls of each kind; levels, calls and implementations interleaved."""
+    settings = context.settings
+    scenario = f"{LAG_NAME}/{model_slug(model)}"
+    impls = [impl for impl in impls if _has_ainvoke(impl)]
+    context.log(
+        f"[3b] event-loop lag: {', '.join(map(str, settings.lag_levels))} concurrent ainvoke / astream calls, "
+        f"{settings.lag_runs} runs"
+    )
+    prompt = long_prompt(settings.concurrency_tokens)
+    results: dict[tuple[str, str, int], list[LagResult]] = {}
+    failed: dict[str, str] = {}
+    loops = {impl.key: asyncio.new_event_loop() for impl in impls}
+    try:
+        active = list(impls)
+        for impl in list(active):
+            for call in LAG_CALLS:
+                warm = _in_loop(loops[impl.key], _lag_once(impl, call, 4, prompt, settings.concurrency_timeout_s))
+                if warm.errors and impl in active:
+                    failed[impl.key] = f"warm-up failed: {warm.first_error}"
+                    active.remove(impl)
+        for turn in range(settings.lag_runs):
+            for calls in settings.lag_levels:
+                for call in LAG_CALLS:
+                    for impl in rotated(active, turn):
+                        result = _in_loop(
+                            loops[impl.key], _lag_once(impl, call, calls, prompt, settings.concurrency_timeout_s)
+                        )
+                        results.setdefault((impl.key, call, calls), []).append(result)
+                        if result.errors:
+                            failed.setdefault(impl.key, f"{result.errors} of {calls} {call} calls failed: {result.first_error}")
+    finally:
+        for impl in impls:
+            _close_loop(loops[impl.key], impl)
+    rows: list[Row] = []
+    baselines: dict[tuple[Any, ...], Row] = {}
+    for calls in settings.lag_levels:
+        for call in LAG_CALLS:
+            for impl in impls:
+                runs = results.get((impl.key, call, calls))
+                if not runs:
+                    if calls == settings.lag_levels[0] and call == LAG_CALLS[0]:
+                        rows.append(Row.skipped(scenario, impl.key, impl.label, failed.get(impl.key, "no run"), "error"))
+                    continue
+                row = Row.from_samples(
+                    scenario,
+                    impl.key,
+                    impl.label,
+                    [r.wall_s for r in runs],
+                    model=model,
+                    wire=impl.wire,
+                    call=call,
+                    call_name=impl.calls[call],
+                    concurrency=calls,
+                    loop_lag_max_s=max(r.lag_s for r in runs),
+                    loop_lag_median_s=median([r.lag_s for r in runs]),
+                    gc_worst_s=max(r.gc_worst_s for r in runs),
+                    gc_full=sum(r.gc_full for r in runs),
+                    threads_added=max(r.threads_added for r in runs),
+                    errors=sum(r.errors for r in runs),
+                )
+                if row.extras["errors"]:
+                    row.note = failed.get(impl.key, "")
+                if impl.baseline:
+                    baselines[(impl.wire, call, calls)] = row
+                rows.append(row)
+    for row in rows:
+        extras = row.extras
+        base = baselines.get((extras.get("wire"), extras.get("call"), extras.get("concurrency")))
+        if row.ok and base is not None and base.median_s:
+            row.ratio_to_baseline = (row.median_s or 0) / base.median_s
+            row.baseline = base.label
+    for key, reason in failed.items():
+        context.note(f"{key} in {scenario}: {reason}")
     return rows
 
 
