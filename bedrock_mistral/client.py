@@ -474,27 +474,31 @@ class BedrockClient:
         await pacing.turn()
 
     async def achat(self, request: ChatRequest) -> ModelResponse:
-        await self.aresolve()
-        await pacing.turn()
-        return await self.asend(self.prepare_chat(request))
+        return await self._asent(lambda: self.prepare_chat(request))
 
     def astream_chat(self, request: ChatRequest) -> AsyncIterator[StreamDelta]:
-        if self._spec is None:
-            return self._resolved_stream(lambda: self.prepare_chat(request))
-        return self.asend_stream(self.prepare_chat(request))
+        return self._astreamed(lambda: self.prepare_chat(request))
 
     async def acomplete(self, request: CompletionRequest) -> ModelResponse:
-        await self.aresolve()
-        await pacing.turn()
-        return await self.asend(self.prepare_completion(request))
+        return await self._asent(lambda: self.prepare_completion(request))
 
     def astream_complete(self, request: CompletionRequest) -> AsyncIterator[StreamDelta]:
+        return self._astreamed(lambda: self.prepare_completion(request))
+
+    async def _asent(self, prepare: Callable[[], Encoded]) -> ModelResponse:
+        """The model row looked up first (off the loop), then the loop's turn, then validated and sent."""
+        await self.aresolve()
+        await pacing.turn()
+        return await self.asend(prepare())
+
+    def _astreamed(self, prepare: Callable[[], Encoded]) -> AsyncIterator[StreamDelta]:
+        """Validated before the first delta is asked for when the model row is known; otherwise the row
+        is looked up first (off the loop)."""
         if self._spec is None:
-            return self._resolved_stream(lambda: self.prepare_completion(request))
-        return self.asend_stream(self.prepare_completion(request))
+            return self._resolved_stream(prepare)
+        return self.asend_stream(prepare())
 
     async def _resolved_stream(self, prepare: Callable[[], Encoded]) -> AsyncIterator[StreamDelta]:
-        """A stream whose model row is looked up first (off the loop), then validated and sent."""
         await self.aresolve()
         async for delta in self.asend_stream(prepare()):
             yield delta

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from llama_index.core.base.llms.generic_utils import messages_to_prompt as generic_messages_to_prompt
 from llama_index.core.base.llms.types import (
     AudioBlock,
     ChatMessage,
@@ -31,6 +32,7 @@ from llama_index.core.base.llms.types import (
     VideoBlock,
 )
 from llama_index.core.bridge.pydantic import BaseModel
+from llama_index.core.llms.llm import default_completion_to_prompt
 
 from bedrock_mistral import media
 from bedrock_mistral.errors import InvalidRequestError, UnsupportedFeatureError
@@ -195,10 +197,11 @@ class MistralTemplate:
 
 
 def is_custom_template(fn: Any) -> bool:
-    """A template the user supplied: neither ours nor LlamaIndex's generic default."""
+    """A template the user supplied: neither ours nor the generic default LlamaIndex puts in when none
+    is given (any other function, LlamaIndex's ChatML helpers included, is the user's choice)."""
     if fn is None or isinstance(getattr(fn, "__self__", None), MistralTemplate):
         return False
-    return not str(getattr(fn, "__module__", "") or "").startswith("llama_index.core")
+    return fn is not generic_messages_to_prompt and fn is not default_completion_to_prompt
 
 
 def response_format(value: Any) -> ResponseFormat | None:

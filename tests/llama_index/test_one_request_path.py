@@ -105,3 +105,15 @@ def test_tools_keep_the_conversation_out_of_a_callers_rendering() -> None:
     assert encode_chat(spec, "invoke", plain).payload["prompt"] == "[INST] mine [/INST]"
     assert with_tools.own_prompt is None
     assert "mine" not in encode_chat(spec, "invoke", with_tools).payload["prompt"]
+
+
+def test_a_llamaindex_helper_the_user_passes_is_their_template(bedrock: LocalBedrock, make_llm: Make) -> None:
+    """Only the generic default LlamaIndex fills in is ignored; its ChatML helpers, given by the user, are
+    the user's choice and go out where the model takes a prompt."""
+    from llama_index.core.llms import chatml_utils
+
+    llm = make_llm(MISTRAL_7B, completion_to_prompt=chatml_utils.completion_to_prompt)
+    llm.complete("hello there")
+    assert "<|im_start|>user\nhello there" in bedrock.requests[-1].body["prompt"]
+    make_llm(MISTRAL_7B).complete("hello there")
+    assert "<|im_start|>" not in bedrock.requests[-1].body["prompt"]
