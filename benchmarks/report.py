@@ -199,6 +199,15 @@ COLUMNS: dict[str, list[Column]] = {
         ("client CPU s", _extra("cpu_s", "{:.2f}")),
         TARGETS,
     ],
+    "loop_rss": [
+        LABEL,
+        ("calls", lambda r: str(r.n)),
+        ("RSS at start MiB", _extra("rss_start_mib", "{:.1f}")),
+        ("RSS at end MiB", _extra("rss_end_mib", "{:.1f}")),
+        ("growth MiB", _extra("rss_growth_mib", "{:.1f}")),
+        ("growth per call KiB", lambda r: f"{r.extras['rss_growth_mib'] * 1024 / r.n:.1f}" if r.n and "rss_growth_mib" in r.extras else ""),
+        TARGETS,
+    ],
 }
 
 
@@ -224,6 +233,7 @@ TITLES = {
     "emulator_capacity": "5. Emulator capacity (emulator in its own process, raw-socket clients)",
     "batch_inference": "6. Batch inference: a job through the emulator and moto's S3 vs the same prompts on demand",
     "throughput_under_quota": "7. Throughput under a quota: short prompts through each batch path against a quota",
+    "loop_rss": "8. Memory over many event loops: one instance, a new `asyncio.run` per call",
 }
 
 

@@ -107,3 +107,15 @@ def test_markdown_has_date_machine_and_targets(results: Path, rows: list[dict[st
     assert rows[0]["date"] in text
     assert f"{rows[0]['cpu_count']} cores" in text
     assert "## Targets" in text and "Pass/miss" in text
+
+
+def test_batch_client_reports_its_own_peak_memory_not_its_parents() -> None:
+    """Linux carries `ru_maxrss` over fork and exec, so a client started by a large harness reported the
+    harness's memory; the batch client reads its own high-water mark."""
+    import subprocess
+    import sys
+
+    ballast = b"x" * (320 * 1024 * 1024)  # resident in this process when the child is started
+    script = "from benchmarks.batch_client import peak_rss_mib; print(peak_rss_mib())"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert len(ballast) and float(out.stdout) < 200
